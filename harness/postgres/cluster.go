@@ -1,0 +1,314 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// superuser is the role initdb creates; the cluster trusts loopback only.
+const superuser = "jbcheck"
+
+// cluster is an embedded PostgreSQL cluster: a temporary directory holding
+// the data directory, the socket directory and the server log, and at most one
+// running postmaster.
+type cluster struct {
+	bin   Binaries
+	root  string // temporary directory, removed on stop
+	data  string // data directory, inside root
+	port  int
+	fsync bool
+	cred  *syscall.Credential // postgres' user when the harness runs as root
+
+	postmaster *exec.Cmd
+	exited     chan struct{} // closed once the postmaster has been reaped
+
+	janitor    *exec.Cmd
+	janitorEnd io.WriteCloser // closing it (or dying) tells the janitor to clean up
+}
+
+// startCluster runs initdb and starts the postmaster.
+func startCluster(ctx context.Context, opts Options) (_ *cluster, err error) {
+	bin, err := FindBinaries(opts.BinDir)
+	if err != nil {
+		return nil, err
+	}
+	c := &cluster{bin: bin, fsync: opts.Fsync}
+	if c.cred, err = unprivilegedCredential(); err != nil {
+		return nil, err
+	}
+	if c.root, err = os.MkdirTemp("", "jbcheck-pg-"); err != nil {
+		return nil, fmt.Errorf("embedded postgres: %w", err)
+	}
+	c.data = filepath.Join(c.root, "data")
+	defer func() {
+		if err != nil {
+			c.stop()
+		}
+	}()
+	if err := c.startJanitor(); err != nil {
+		return nil, err
+	}
+	if c.cred != nil {
+		// A root-made temporary directory is not traversable by postgres.
+		if err := os.Chown(c.root, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
+			return nil, fmt.Errorf("embedded postgres: %w", err)
+		}
+	}
+	if err := os.Mkdir(c.socketDir(), 0o700); err != nil {
+		return nil, fmt.Errorf("embedded postgres: %w", err)
+	}
+	if c.cred != nil {
+		if err := os.Chown(c.socketDir(), int(c.cred.Uid), int(c.cred.Gid)); err != nil {
+			return nil, fmt.Errorf("embedded postgres: %w", err)
+		}
+	}
+	initdb := c.command(bin.Path("initdb"), "-D", c.data, "-U", superuser, "--auth=trust",
+		"--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions")
+	if out, err := initdb.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("embedded postgres: initdb: %w\n%s", err, out)
+	}
+	if err := c.start(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// unprivilegedCredential is the credential of the "postgres" user when the
+// harness runs as root, and nil otherwise.
+func unprivilegedCredential() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("embedded postgres: running as root, initdb and postgres need an unprivileged user "+
+			"and there is no user named postgres (%w): create it (useradd --system postgres) or run as another user", err)
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+func (c *cluster) socketDir() string { return filepath.Join(c.root, "sock") }
+func (c *cluster) logPath() string   { return filepath.Join(c.root, "postgres.log") }
+
+// command prepares a server program to run as the unprivileged user, in its
+// own process group so that a Ctrl-C meant for the harness does not reach it:
+// the harness stops the cluster itself.
+func (c *cluster) command(path string, args ...string) *exec.Cmd {
+	cmd := exec.Command(path, args...)
+	cmd.Env = []string{"LC_ALL=C", "LANG=C", "PATH=" + os.Getenv("PATH"), "TZ=UTC"}
+	cmd.Dir = c.root
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: c.cred}
+	return cmd
+}
+
+// start launches the postmaster and waits until it accepts connections. It
+// keeps the port of an earlier start, so that clients reconnect to the same
+// address after a crash; a port taken by someone else is replaced by a free one.
+func (c *cluster) start(ctx context.Context) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if c.port == 0 || attempt > 0 {
+			if c.port, err = freePort(); err != nil {
+				return fmt.Errorf("embedded postgres: %w", err)
+			}
+		}
+		if err = c.launch(ctx); err == nil || !strings.Contains(err.Error(), "could not create any TCP/IP sockets") {
+			return err
+		}
+	}
+	return err
+}
+
+func (c *cluster) launch(ctx context.Context) error {
+	fsync := "off"
+	if c.fsync {
+		fsync = "on"
+	}
+	log, err := os.OpenFile(c.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("embedded postgres: %w", err)
+	}
+	defer log.Close()
+	logStart, _ := log.Seek(0, io.SeekEnd)
+	cmd := c.command(c.bin.Path("postgres"), "-D", c.data,
+		"-p", strconv.Itoa(c.port), "-k", c.socketDir(),
+		"-c", "listen_addresses=127.0.0.1",
+		"-c", "fsync="+fsync, "-c", "synchronous_commit="+fsync, "-c", "full_page_writes="+fsync,
+		"-c", "max_connections=200", "-c", "shared_buffers=64MB",
+		"-c", "max_locks_per_transaction=256", "-c", "log_min_messages=warning",
+	)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("embedded postgres: starting postmaster: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	c.postmaster, c.exited = cmd, exited
+
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case <-exited:
+			return fmt.Errorf("embedded postgres: postmaster exited at start: %s", c.logSince(logStart))
+		case <-ctx.Done():
+			c.kill()
+			return ctx.Err()
+		default:
+		}
+		if c.ping(ctx) == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			c.kill()
+			return fmt.Errorf("embedded postgres: not accepting connections after 60s: %s", c.logSince(logStart))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (c *cluster) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	conn, err := pgconn.ConnectConfig(ctx, c.connConfig().Config.Copy())
+	if err != nil {
+		return err
+	}
+	return conn.Close(ctx)
+}
+
+// connConfig reaches the cluster's default database over loopback TCP.
+func (c *cluster) connConfig() *pgx.ConnConfig {
+	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=127.0.0.1 port=%d user=%s dbname=postgres sslmode=disable", c.port, superuser))
+	if err != nil {
+		panic(err) // a constant-shaped string: a programming error
+	}
+	return cfg
+}
+
+func (c *cluster) logSince(offset int64) string {
+	b, _ := os.ReadFile(c.logPath())
+	if offset < int64(len(b)) {
+		b = b[offset:]
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// shutdown asks the postmaster for a fast shutdown and waits for it; after
+// ten seconds it kills the cluster instead.
+func (c *cluster) shutdown() {
+	if c.postmaster == nil {
+		return
+	}
+	c.postmaster.Process.Signal(syscall.SIGINT)
+	select {
+	case <-c.exited:
+		c.postmaster = nil
+	case <-time.After(10 * time.Second):
+	}
+	c.kill()
+}
+
+// kill SIGKILLs every process of the cluster at once, as a power cut would,
+// and waits until none is left.
+func (c *cluster) kill() {
+	if c.postmaster != nil {
+		c.postmaster.Process.Kill()
+		<-c.exited
+		c.postmaster = nil
+	}
+	for i := 0; i < 500; i++ {
+		pids := Processes(c.data)
+		if len(pids) == 0 {
+			return
+		}
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// stop shuts the cluster down, removes its directory and dismisses the janitor.
+func (c *cluster) stop() error {
+	c.shutdown()
+	err := os.RemoveAll(c.root)
+	if c.janitorEnd != nil {
+		c.janitorEnd.Close()
+		c.janitor.Wait()
+	}
+	return err
+}
+
+// Processes lists the processes whose working directory is dataDir: the
+// postmaster and all its children chdir there, so this finds every process of
+// a cluster, even those orphaned by a postmaster that was killed.
+func Processes(dataDir string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && cwd == dataDir {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// janitorScript waits for end of input, which comes when the harness closes
+// the pipe or dies, then kills every process left in the data directory ($2)
+// and removes the cluster's directory ($1). It runs in its own process group,
+// so neither a Ctrl-C at the terminal nor a kill of the harness' group stops it.
+const janitorScript = `
+cat >/dev/null
+i=0
+while [ $i -lt 200 ]; do
+  found=
+  for p in /proc/[0-9]*; do
+    if [ "$(readlink "$p/cwd" 2>/dev/null)" = "$2" ]; then kill -KILL "${p#/proc/}" 2>/dev/null; found=1; fi
+  done
+  [ -z "$found" ] && break
+  sleep 0.05; i=$((i+1))
+done
+rm -rf -- "$1"
+`
+
+func (c *cluster) startJanitor() error {
+	cmd := exec.Command("/bin/sh", "-c", janitorScript, "jbcheck-janitor", c.root, c.data)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("embedded postgres: janitor: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("embedded postgres: janitor: %w", err)
+	}
+	c.janitor, c.janitorEnd = cmd, in
+	return nil
+}

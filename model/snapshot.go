@@ -1,0 +1,105 @@
+package model
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// AccountKind says whose an account is: a user's wallet or a group's pot.
+type AccountKind string
+
+// The two kinds of account.
+const (
+	Wallet AccountKind = "wallet"
+	Pot    AccountKind = "pot"
+)
+
+// Account is a wallet or a pot of one world.
+type Account struct {
+	Kind  AccountKind
+	Owner string
+}
+
+func (a Account) String() string { return string(a.Kind) + ":" + a.Owner }
+
+// Snapshot is a world's stored state as an audit read it, in one consistent
+// read: what the database holds, including what a correct protocol would never
+// store (a membership stored twice, a negative balance).
+type Snapshot struct {
+	Groups   []Group             // capacity and fee of each group, as stored
+	Balances map[Account]int64   // the balance column of every account
+	Ledger   map[Account]int64   // the sum of each account's ledger entries
+	Members  map[string][]string // each group's membership rows, sorted, duplicates kept
+	Deposits int64               // the sum of every deposit ever made, opening ones included
+}
+
+// State is the model state the snapshot stands for, so that an audit can be
+// compared with the model's state with Equal.
+func (s Snapshot) State() State {
+	var st State
+	for a, amount := range s.Balances {
+		if a.Kind == Wallet {
+			st.wallets = append(st.wallets, balance{a.Owner, amount})
+		}
+	}
+	for _, g := range s.Groups {
+		st.groups = append(st.groups, groupState{
+			Group:   g,
+			pot:     s.Balances[Account{Pot, g.Name}],
+			members: slices.Sorted(slices.Values(s.Members[g.Name])),
+		})
+	}
+	slices.SortFunc(st.wallets, func(a, b balance) int { return strings.Compare(a.name, b.name) })
+	slices.SortFunc(st.groups, func(a, b groupState) int { return strings.Compare(a.Name, b.Name) })
+	return st
+}
+
+// Invariants checks I1–I6 on s and returns every violation, in guarantee
+// order. I5 holds at every instant only for synchronous designs: for an
+// asynchronous one, audit after quiescence.
+func Invariants(s Snapshot) []Violation {
+	var out []Violation
+	add := func(g Guarantee, format string, args ...any) {
+		out = append(out, Violation{g, fmt.Sprintf(format, args...)})
+	}
+	for _, g := range s.Groups {
+		members := s.Members[g.Name]
+		for i := 1; i < len(members); i++ {
+			if members[i] == members[i-1] {
+				add(UniqueMembership, "user %s is stored as a member of %s more than once", members[i], g.Name)
+			}
+		}
+	}
+	for _, g := range s.Groups {
+		if n := len(s.Members[g.Name]); n > g.Capacity {
+			add(Capacity, "group %s has %d members, capacity %d", g.Name, n, g.Capacity)
+		}
+	}
+	accounts := slices.SortedFunc(maps.Keys(s.Balances), func(a, b Account) int {
+		return strings.Compare(a.String(), b.String())
+	})
+	var total int64
+	for _, a := range accounts {
+		total += s.Balances[a]
+		if s.Balances[a] < 0 {
+			add(NoOverdraft, "%s has balance %d", a, s.Balances[a])
+		}
+	}
+	if total != s.Deposits {
+		add(Conservation, "balances add up to %d, deposits to %d", total, s.Deposits)
+	}
+	for _, a := range accounts {
+		if s.Balances[a] != s.Ledger[a] {
+			add(LedgerAgreement, "%s has balance %d, its ledger entries add up to %d", a, s.Balances[a], s.Ledger[a])
+		}
+	}
+	for _, g := range s.Groups {
+		pot, n := s.Balances[Account{Pot, g.Name}], int64(len(s.Members[g.Name]))
+		if pot != g.Fee*n {
+			add(PotConsistency, "group %s has pot %d, fee %d × %d members = %d", g.Name, pot, g.Fee, n, g.Fee*n)
+		}
+	}
+	return out
+}
