@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+func init() {
+	register(command{
+		name:    "help",
+		summary: "show the commands, or one command's usage",
+		usage:   "jbcheck help [COMMAND]",
+		run:     runHelp,
+	})
+}
+
+func runHelp(_ context.Context, args []string) error {
+	if len(args) == 0 {
+		printHelp()
+		return nil
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			fmt.Println(c.usage)
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: no command %q: run `jbcheck help` for the list", errUsage, args[0])
+}
+
+func printHelp() {
+	var b strings.Builder
+	b.WriteString("jbcheck checks the join and balance protocol against a real PostgreSQL.\n\nUsage: jbcheck COMMAND [ARGS]\n\nCommands:\n")
+	sorted := slices.SortedFunc(slices.Values(commands), func(a, b command) int { return strings.Compare(a.name, b.name) })
+	for _, c := range sorted {
+		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun `jbcheck help COMMAND` for a command's flags.\n" +
+		"Exit status: 0 every guarantee held, 1 a violation or an undecided check, 2 a usage or environment error.\n")
+	fmt.Fprint(os.Stdout, b.String())
+}

@@ -1,0 +1,82 @@
+// Command jbcheck checks the join and balance protocol against a real
+// PostgreSQL server: it drives concurrent operations, records them as a
+// history, and checks the history for linearizability and invariants.
+//
+// Each subcommand lives in its own file and has a Run(ctx, args) error and a
+// usage text. Exit status: 0 every guarantee held, 1 a violation (or a check
+// that could not decide), 2 a usage or environment error.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	usage   string // the full usage text, flags included
+	run     func(ctx context.Context, args []string) error
+}
+
+// commands is filled by each subcommand's file, in its init.
+var commands []command
+
+func register(c command) { commands = append(commands, c) }
+
+// Errors that choose the exit status.
+var (
+	// errViolation: a guarantee was violated or could not be decided (exit 1).
+	errViolation = errors.New("a guarantee did not hold")
+	// errUsage: the command line was wrong (exit 2).
+	errUsage = errors.New("usage")
+	// errHelp: -h asked for the usage text, which was printed (exit 0).
+	errHelp = errors.New("help requested")
+)
+
+func main() {
+	// Ctrl-C cancels the context: runs stop at the next operation, histories
+	// stay complete up to it, and the embedded cluster is shut down.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := dispatch(ctx, os.Args[1:])
+	stop()
+	os.Exit(exitStatus(err))
+}
+
+func dispatch(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		printHelp()
+		return errUsage
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:])
+		}
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		printHelp()
+		return nil
+	}
+	return fmt.Errorf("%w: unknown command %q: run `jbcheck help` for the list", errUsage, args[0])
+}
+
+func exitStatus(err error) int {
+	switch {
+	case err == nil, err == errHelp:
+		return 0
+	case errors.Is(err, errViolation):
+		fmt.Fprintln(os.Stderr, "jbcheck:", err)
+		return 1
+	case errors.Is(err, errUsage) && err == errUsage:
+		return 2 // the usage text was printed already
+	default:
+		fmt.Fprintln(os.Stderr, "jbcheck:", err)
+		return 2
+	}
+}
