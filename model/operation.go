@@ -44,8 +44,8 @@ const (
 //	balance       User (a wallet) or Group (a pot)
 //	members       Group
 type Input struct {
-	World  int64  `json:"world"`
-	Op     Op     `json:"op"`
+	World  int64  `json:"world,omitempty"`
+	Op     Op     `json:"op,omitempty"`
 	User   string `json:"user,omitempty"`
 	Group  string `json:"group,omitempty"`
 	To     string `json:"to,omitempty"`

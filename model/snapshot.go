@@ -28,11 +28,11 @@ func (a Account) String() string { return string(a.Kind) + ":" + a.Owner }
 // read: what the database holds, including what a correct protocol would never
 // store (a membership stored twice, a negative balance).
 type Snapshot struct {
-	Groups   []Group             // capacity and fee of each group, as stored
-	Balances map[Account]int64   // the balance column of every account
-	Ledger   map[Account]int64   // the sum of each account's ledger entries
-	Members  map[string][]string // each group's membership rows, sorted, duplicates kept
-	Deposits int64               // the sum of every deposit ever made, opening ones included
+	Groups   []Group             `json:"groups"`   // capacity and fee of each group, as stored
+	Balances map[Account]int64   `json:"balances"` // the balance column of every account
+	Ledger   map[Account]int64   `json:"ledger"`   // the sum of each account's ledger entries
+	Members  map[string][]string `json:"members"`  // each group's membership rows, sorted, duplicates kept
+	Deposits int64               `json:"deposits"` // the sum of every deposit ever made, opening ones included
 }
 
 // State is the model state the snapshot stands for, so that an audit can be
@@ -102,4 +102,18 @@ func Invariants(s Snapshot) []Violation {
 		}
 	}
 	return out
+}
+
+// MarshalText writes an account as "wallet:u0" or "pot:g0", which makes it
+// usable as a JSON object key.
+func (a Account) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText reads what MarshalText wrote.
+func (a *Account) UnmarshalText(b []byte) error {
+	kind, owner, ok := strings.Cut(string(b), ":")
+	if !ok || (kind != string(Wallet) && kind != string(Pot)) || owner == "" {
+		return fmt.Errorf("%w: account %q: expected wallet:NAME or pot:NAME", ErrBadInput, b)
+	}
+	*a = Account{AccountKind(kind), owner}
+	return nil
 }

@@ -55,3 +55,34 @@ func Connect(t testing.TB, v protocol.Variant) *pgx.Conn {
 	}
 	return conn
 }
+
+// StartWorker runs v's background worker, if it has one, on a connection of
+// its own until t ends.
+func StartWorker(t testing.TB, v protocol.Variant) {
+	t.Helper()
+	w, ok := v.(protocol.Worker)
+	if !ok {
+		return
+	}
+	conn := Connect(t, v)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- protocol.RunWorker(ctx, w, conn, 0) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("background worker of %s: %v", v.Info().Name, err)
+		}
+	})
+}
+
+// Correct lists the registered variants meant to keep every guarantee.
+func Correct() []protocol.Variant {
+	var out []protocol.Variant
+	for _, v := range protocol.All() {
+		if v.Info().Correct() {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -16,15 +16,16 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// TestPropertyDifferentialLocking: the locking variant gives the model's
-// answers and stores the model's state, call after call, on a real server.
-func TestPropertyDifferentialLocking(t *testing.T) {
-	v, err := protocol.Lookup("locking")
-	if err != nil {
-		t.Fatal(err)
+// TestPropertyDifferential: every correct variant gives the model's answers
+// and stores the model's state, call after call, on a real server.
+func TestPropertyDifferential(t *testing.T) {
+	for _, v := range pgtest.Correct() {
+		t.Run(v.Info().Name, func(t *testing.T) {
+			conn := pgtest.Connect(t, v)
+			pgtest.StartWorker(t, v)
+			rapid.Check(t, property.Differential(context.Background(), conn, v, nil))
+		})
 	}
-	conn := pgtest.Connect(t, v)
-	rapid.Check(t, property.Differential(context.Background(), conn, v, nil))
 }
 
 // keepsTheFee is locking with a leave that forgets the refund: a bug the

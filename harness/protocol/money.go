@@ -9,9 +9,30 @@ import (
 	"jbcheck/model"
 )
 
-// The building blocks the variants share. Each is one SQL statement, so a
-// variant's statement count (and the scheduler's branching) stays small, and
-// each keeps a balance and its ledger entry in the same statement.
+// books is how a variant keeps money: synchronously on the balance column,
+// or ledger first with a background worker bringing the balance column up to
+// date (ledgerFirst, in async.go).
+type books interface {
+	// debitIfCovered takes amount from account if its balance covers it,
+	// and reports whether it did.
+	debitIfCovered(ctx context.Context, q querier, world int64, account model.Account, amount int64, reason string) (bool, error)
+	// post applies every entry unconditionally. Each account appears once.
+	post(ctx context.Context, q querier, world int64, reason string, entries ...entry) error
+	// settle returns once every write committed before it was called shows
+	// in the balance column.
+	settle(ctx context.Context, conn *pgx.Conn) error
+	// schema is DDL the books need beyond schema.sql.
+	schema() string
+}
+
+// synchronous books change the balance column and write the ledger entry in
+// the same SQL statement, so balance and ledger agree at every instant. Each
+// building block is one statement, which keeps a variant's statement count,
+// and the scheduler's branching, small.
+type synchronous struct{}
+
+func (synchronous) settle(context.Context, *pgx.Conn) error { return nil }
+func (synchronous) schema() string                          { return "" }
 
 // querier is what a statement needs: a connection or a transaction.
 type querier interface {
@@ -26,10 +47,9 @@ type entry struct {
 	delta   int64
 }
 
-// debitIfCovered takes amount from account only if the balance covers it,
-// and records the ledger entry in the same statement. It reports whether the
-// debit happened.
-func debitIfCovered(ctx context.Context, q querier, world int64, account model.Account, amount int64, reason string) (bool, error) {
+// debitIfCovered is a conditional UPDATE (… WHERE balance >= $amount) that
+// records its ledger entry in the same statement.
+func (synchronous) debitIfCovered(ctx context.Context, q querier, world int64, account model.Account, amount int64, reason string) (bool, error) {
 	tag, err := q.Exec(ctx, `WITH debited AS (
 			UPDATE accounts SET balance = balance - $4
 			WHERE world = $1 AND kind = $2 AND owner = $3 AND balance >= $4
@@ -40,13 +60,9 @@ func debitIfCovered(ctx context.Context, q querier, world int64, account model.A
 	return tag.RowsAffected() == 1, err
 }
 
-// post applies every entry to its account's balance, unconditionally, and
-// records them in the ledger, in one statement. Each account appears once.
-func post(ctx context.Context, q querier, world int64, reason string, entries ...entry) error {
-	kinds, owners, deltas := make([]string, len(entries)), make([]string, len(entries)), make([]int64, len(entries))
-	for i, e := range entries {
-		kinds[i], owners[i], deltas[i] = string(e.account.Kind), e.account.Owner, e.delta
-	}
+// post updates every balance and records the entries, in one statement.
+func (synchronous) post(ctx context.Context, q querier, world int64, reason string, entries ...entry) error {
+	kinds, owners, deltas := columns(entries)
 	_, err := q.Exec(ctx, `WITH e AS (SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[]) AS e(kind, owner, delta)),
 		applied AS (
 			UPDATE accounts a SET balance = a.balance + e.delta FROM e
@@ -54,6 +70,24 @@ func post(ctx context.Context, q querier, world int64, reason string, entries ..
 		INSERT INTO ledger (world, kind, owner, delta, reason) SELECT $1, kind, owner, delta, $5 FROM e`,
 		world, kinds, owners, deltas, reason)
 	return err
+}
+
+// record writes ledger entries without touching any balance; applied says
+// whether the balances already show them.
+func record(ctx context.Context, q querier, world int64, reason string, applied bool, entries ...entry) error {
+	kinds, owners, deltas := columns(entries)
+	_, err := q.Exec(ctx, `INSERT INTO ledger (world, kind, owner, delta, reason, applied)
+		SELECT $1, * , $5, $6 FROM unnest($2::text[], $3::text[], $4::bigint[])`,
+		world, kinds, owners, deltas, reason, applied)
+	return err
+}
+
+// columns splits entries into the arrays that unnest() takes.
+func columns(entries []entry) (kinds, owners []string, deltas []int64) {
+	for _, e := range entries {
+		kinds, owners, deltas = append(kinds, string(e.account.Kind)), append(owners, e.account.Owner), append(deltas, e.delta)
+	}
+	return kinds, owners, deltas
 }
 
 // readBalance reads the balance column of one account.

@@ -46,5 +46,10 @@ func Configure(cfg *pgx.ConnConfig, v Variant) {
 		cfg.RuntimeParams = map[string]string{}
 	}
 	cfg.RuntimeParams["search_path"] = SchemaName(v)
+	if s, ok := v.(interface{ SessionSettings() map[string]string }); ok {
+		for k, val := range s.SessionSettings() {
+			cfg.RuntimeParams[k] = val
+		}
+	}
 	cfg.RuntimeParams["application_name"] = "jbcheck " + v.Info().Name
 }

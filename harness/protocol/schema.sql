@@ -36,13 +36,17 @@ CREATE UNIQUE INDEX IF NOT EXISTS memberships_unique ON memberships (world, grp,
 
 -- Every movement of money, one row per account touched. An account's balance
 -- must equal the sum of its entries (I5); deposits (reason 'deposit') are
--- what conservation (I4) counts, opening balances included.
+-- what conservation (I4) counts, opening balances included. applied is for
+-- ledger-first variants, whose background worker moves entries into the
+-- balance column: an entry written with applied = false is not there yet.
 CREATE TABLE IF NOT EXISTS ledger (
-    id     bigserial PRIMARY KEY,
-    world  bigint NOT NULL,
-    kind   text   NOT NULL,
-    owner  text   NOT NULL,
-    delta  bigint NOT NULL,
-    reason text   NOT NULL
+    id      bigserial PRIMARY KEY,
+    world   bigint  NOT NULL,
+    kind    text    NOT NULL,
+    owner   text    NOT NULL,
+    delta   bigint  NOT NULL,
+    reason  text    NOT NULL,
+    applied boolean NOT NULL DEFAULT true
 );
 CREATE INDEX IF NOT EXISTS ledger_account ON ledger (world, kind, owner);
+CREATE INDEX IF NOT EXISTS ledger_unapplied ON ledger (id) WHERE NOT applied;

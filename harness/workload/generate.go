@@ -32,46 +32,15 @@ func Worlds() *rapid.Generator[model.World] {
 }
 
 // Inputs draws well-formed calls in world w (whose World field is left 0 for
-// the caller to set). Shrinking goes toward join, the first user and group,
-// and amount 1. A transfer needs two users: in a one-user world it is drawn
-// as a deposit instead.
+// the caller to set), every operation equally likely. Shrinking goes toward
+// join, the first user and group, and amount 1.
 func Inputs(w model.World) *rapid.Generator[model.Input] {
-	users := make([]string, len(w.Users))
-	for i, u := range w.Users {
-		users[i] = u.Name
-	}
-	groups := make([]string, len(w.Groups))
-	for i, g := range w.Groups {
-		groups[i] = g.Name
-	}
 	return rapid.Custom(func(t *rapid.T) model.Input {
-		in := model.Input{Op: rapid.SampledFrom(model.Ops).Draw(t, "op")}
-		user := func() string { return rapid.SampledFrom(users).Draw(t, "user") }
-		group := func() string { return rapid.SampledFrom(groups).Draw(t, "group") }
-		amount := func() int64 { return rapid.Int64Range(1, 60).Draw(t, "amount") }
-		switch in.Op {
-		case model.OpJoin, model.OpLeave:
-			in.User, in.Group = user(), group()
-		case model.OpTransfer:
-			if len(users) < 2 {
-				in.Op = model.OpDeposit
-				in.User, in.Amount = user(), amount()
-				break
-			}
-			from := rapid.IntRange(0, len(users)-1).Draw(t, "from")
-			to := (from + rapid.IntRange(1, len(users)-1).Draw(t, "to offset")) % len(users)
-			in.User, in.To, in.Amount = users[from], users[to], amount()
-		case model.OpDeposit:
-			in.User, in.Amount = user(), amount()
-		case model.OpBalance:
-			if rapid.Bool().Draw(t, "pot") {
-				in.Group = group()
-			} else {
-				in.User = user()
-			}
-		case model.OpMembers:
-			in.Group = group()
-		}
-		return in
+		return buildInput(drawer{t}, w, nil)
 	})
 }
+
+// drawer draws choices from rapid, so that rapid can shrink them.
+type drawer struct{ t *rapid.T }
+
+func (d drawer) choose(label string, n int) int { return rapid.IntRange(0, n-1).Draw(d.t, label) }

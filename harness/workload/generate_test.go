@@ -1,9 +1,13 @@
 package workload
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"pgregory.net/rapid"
+
+	"jbcheck/model"
 )
 
 func TestGeneratedWorldsAndInputsAreWellFormed(t *testing.T) {
@@ -18,4 +22,41 @@ func TestGeneratedWorldsAndInputsAreWellFormed(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestRandomWorkloadsAreWellFormedAndRepeatable(t *testing.T) {
+	gen := func(seed uint64) []model.Input {
+		r := rand.New(rand.NewPCG(seed, 0))
+		w := RandomWorld(r)
+		if err := w.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		var calls []model.Input
+		for range 500 {
+			in := RandomInput(r, w, DefaultMix)
+			if err := in.Check(w); err != nil {
+				t.Fatal(err)
+			}
+			calls = append(calls, in)
+		}
+		return calls
+	}
+	if a, b := gen(7), gen(7); !slices.Equal(a, b) {
+		t.Error("the same seed gave two different workloads")
+	}
+	if a, b := gen(7), gen(8); slices.Equal(a, b) {
+		t.Error("two seeds gave the same workload")
+	}
+}
+
+func TestParseMix(t *testing.T) {
+	m, err := ParseMix("transfer=80, balance=20")
+	if err != nil || m[model.OpTransfer] != 80 || m[model.OpJoin] != 0 || m.String() != "transfer=80,balance=20" {
+		t.Errorf("got %v, %v", m, err)
+	}
+	for _, bad := range []string{"", "join", "join=x", "steal=3", "join=-1", "join=0"} {
+		if _, err := ParseMix(bad); err == nil {
+			t.Errorf("ParseMix(%q) accepted", bad)
+		}
+	}
 }

@@ -1,0 +1,90 @@
+package record
+
+import (
+	"errors"
+	"strings"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"jbcheck/histories"
+	"jbcheck/model"
+)
+
+// Recorder writes operations to a history.
+type Recorder struct {
+	w     *histories.Writer
+	clock func() int64
+
+	ok, fail, info atomic.Int64
+}
+
+// New records to w, stamping events with clock: nanoseconds since the start
+// in stress mode, the step counter in schedule mode.
+func New(w *histories.Writer, clock func() int64) *Recorder {
+	return &Recorder{w: w, clock: clock}
+}
+
+// Call records one operation by client: the invoke, then do, then its
+// completion. It returns the completion's kind, and an error only when the
+// history could not be written.
+func (r *Recorder) Call(client int, in model.Input, do func() (model.Output, error)) (histories.Kind, error) {
+	if err := r.w.Append(histories.Event{Type: histories.Invoke, Client: client, World: in.World, Op: in.Op, Input: &in, Time: r.clock()}); err != nil {
+		return "", err
+	}
+	out, err := do()
+	done := histories.Event{Type: Classify(err), Client: client, World: in.World, Op: in.Op, Time: r.clock()}
+	switch done.Type {
+	case histories.OK:
+		done.Output = &out
+		r.ok.Add(1)
+	case histories.Fail:
+		done.Error = errorText(err)
+		r.fail.Add(1)
+	case histories.Info:
+		done.Error = errorText(err)
+		r.info.Add(1)
+	}
+	return done.Type, r.w.Append(done)
+}
+
+// Audit records a world's final audit.
+func (r *Recorder) Audit(world int64, snap model.Snapshot, quiescent bool) error {
+	return r.w.Append(histories.Event{Type: histories.Audit, World: world, Time: r.clock(), Snapshot: &snap, Quiescent: &quiescent})
+}
+
+// Counts are the completions recorded so far.
+func (r *Recorder) Counts() (ok, fail, info int64) {
+	return r.ok.Load(), r.fail.Load(), r.info.Load()
+}
+
+// Classify decides what an operation's error says about whether it happened.
+//   - nil: it happened (ok).
+//   - nothing was sent to the server (pgconn.SafeToRetry), or the server
+//     rolled the transaction back — a serialization failure (40001), a
+//     deadlock (40P01) or an integrity violation (class 23), after which
+//     every variant's transaction is rolled back: it surely did not (fail).
+//   - anything else — a timeout, a cancel, a lost connection, any other
+//     server error: it may have (info).
+func Classify(err error) histories.Kind {
+	if err == nil {
+		return histories.OK
+	}
+	if pgconn.SafeToRetry(err) {
+		return histories.Fail
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01" || strings.HasPrefix(pgErr.Code, "23")) {
+		return histories.Fail
+	}
+	return histories.Info
+}
+
+// errorText is the error for the history: the SQLSTATE first when there is one.
+func errorText(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code + ": " + pgErr.Message
+	}
+	return err.Error()
+}

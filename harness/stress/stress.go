@@ -1,0 +1,313 @@
+package stress
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"jbcheck/harness/postgres"
+	"jbcheck/harness/protocol"
+	"jbcheck/harness/record"
+	"jbcheck/harness/workload"
+	"jbcheck/histories"
+	"jbcheck/model"
+)
+
+// Config says what a stress run does.
+type Config struct {
+	Server  *postgres.Server
+	Variant protocol.Variant
+	Clients int   // concurrent clients, each with its own connection
+	Worlds  int   // worlds the clients share
+	Ops     int   // total operations; 0 means run for Duration
+	Seed    int64 // the worlds and every client's calls follow from it
+	// Duration bounds the run when Ops is 0.
+	Duration time.Duration
+	// OpTimeout bounds one operation; past it the operation is cancelled and
+	// recorded as info (it may or may not have happened).
+	OpTimeout time.Duration
+	// WorkerInterval overrides the pause between a background worker's idle
+	// rounds; 0 keeps the variant's own.
+	WorkerInterval time.Duration
+	// AuditEvery is the pause between audits of every world while the
+	// clients run (0: 250 ms; negative: only the final audit). An invariant
+	// broken for a moment is caught even if later operations mend it.
+	AuditEvery time.Duration
+	Mix        workload.Mix
+	// History receives the history, flushed line by line.
+	History io.Writer
+	Command string // recorded in the header
+	// Progress, if set, is called about every 200 ms with the operations
+	// completed so far.
+	Progress func(done int64)
+}
+
+// Scenario is what the header records of a stress run's configuration.
+type Scenario struct {
+	Clients  int    `json:"clients"`
+	Worlds   int    `json:"worlds"`
+	Ops      int    `json:"ops,omitempty"`
+	Duration string `json:"duration,omitempty"`
+	Mix      string `json:"mix"`
+}
+
+// Summary is what a run did.
+type Summary struct {
+	Ops            int64
+	OK, Fail, Info int64
+	Elapsed        time.Duration // from the first invoke to the last completion
+	Quiescent      bool          // the background worker caught up before the audits
+}
+
+// OpsPerSecond is the throughput of the run.
+func (s Summary) OpsPerSecond() float64 { return float64(s.Ops) / s.Elapsed.Seconds() }
+
+// ErrBadConfig reports a Config that cannot run.
+var ErrBadConfig = errors.New("bad stress configuration")
+
+// Run runs the clients until Ops operations completed, Duration passed or ctx
+// ended (Ctrl-C), then lets the background worker catch up, audits every
+// world and writes the audits. The history is complete up to the moment Run
+// returns, whatever ended it.
+func Run(ctx context.Context, cfg Config) (Summary, error) {
+	if cfg.Clients < 1 || cfg.Worlds < 1 || (cfg.Ops <= 0 && cfg.Duration <= 0) {
+		return Summary{}, fmt.Errorf("%w: need at least one client, one world, and an operation count or a duration", ErrBadConfig)
+	}
+	if cfg.Mix == nil {
+		cfg.Mix = workload.DefaultMix
+	}
+	if cfg.OpTimeout == 0 {
+		cfg.OpTimeout = 10 * time.Second
+	}
+	connect := func(ctx context.Context) (*pgx.Conn, error) {
+		c := cfg.Server.ConnConfig()
+		protocol.Configure(c, cfg.Variant)
+		return pgx.ConnectConfig(ctx, c)
+	}
+	control, err := connect(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer control.Close(context.Background())
+	if err := protocol.Install(ctx, control, cfg.Variant); err != nil {
+		return Summary{}, err
+	}
+	seeds := rand.New(rand.NewPCG(uint64(cfg.Seed), 0))
+	worlds := make([]int64, cfg.Worlds)
+	specs := map[int64]model.World{}
+	for i := range worlds {
+		spec := workload.RandomWorld(seeds)
+		if worlds[i], err = protocol.CreateWorld(ctx, control, spec); err != nil {
+			return Summary{}, err
+		}
+		specs[worlds[i]] = spec
+	}
+	scenario, _ := json.Marshal(Scenario{Clients: cfg.Clients, Worlds: cfg.Worlds, Ops: cfg.Ops, Duration: durationText(cfg), Mix: cfg.Mix.String()})
+	w, err := histories.NewWriter(cfg.History, histories.Header{
+		Variant: cfg.Variant.Info().Name, Mode: histories.ModeStress, Seed: cfg.Seed, Scenario: scenario,
+		Worlds: specs, Postgres: cfg.Server.Version(), Command: cfg.Command, Started: time.Now().UTC(),
+	})
+	if err != nil {
+		return Summary{}, err
+	}
+
+	// The worker outlives the clients: the audits wait for it to catch up.
+	wctx, stopWorker := context.WithCancel(context.Background())
+	defer stopWorker()
+	workerDone := make(chan error, 1)
+	if worker, ok := cfg.Variant.(protocol.Worker); ok {
+		wconn, err := connect(ctx)
+		if err != nil {
+			return Summary{}, err
+		}
+		go func() {
+			workerDone <- protocol.RunWorker(wctx, worker, wconn, cfg.WorkerInterval)
+			wconn.Close(context.Background())
+		}()
+	} else {
+		workerDone <- nil
+	}
+
+	base := time.Now()
+	rec := record.New(w, func() int64 { return time.Since(base).Nanoseconds() })
+	runCtx := ctx
+	if cfg.Ops <= 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		defer cancel()
+	}
+	var claimed, done atomic.Int64
+	stopProgress := reportProgress(cfg.Progress, &done)
+	_, async := cfg.Variant.(protocol.Worker)
+	actx, stopAuditor := context.WithCancel(ctx)
+	defer stopAuditor()
+	auditorDone := make(chan error, 1)
+	if cfg.AuditEvery >= 0 {
+		aconn, err := connect(ctx)
+		if err != nil {
+			return Summary{}, err
+		}
+		go func() {
+			// Mid-run audits of an asynchronous variant are not quiescent:
+			// only its membership invariants hold at every instant.
+			auditorDone <- audit(actx, aconn, rec, worlds, cmp.Or(cfg.AuditEvery, 250*time.Millisecond), !async)
+			aconn.Close(context.Background())
+		}()
+	} else {
+		auditorDone <- nil
+	}
+	errs := make(chan error, cfg.Clients)
+	var wg sync.WaitGroup
+	for client := range cfg.Clients {
+		wg.Go(func() {
+			cl := clientRun{cfg: cfg, id: client, rec: rec, connect: connect, worlds: worlds, specs: specs,
+				rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(client)+1))}
+			errs <- cl.loop(runCtx, &claimed, &done)
+		})
+	}
+	wg.Wait()
+	stopAuditor()
+	stopProgress()
+	elapsed := time.Since(base)
+	close(errs)
+	var runErr error
+	for err := range errs {
+		runErr = errors.Join(runErr, err)
+	}
+	if err := <-auditorDone; err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+
+	// Catch up and audit even after Ctrl-C: the history should end with
+	// the evidence the invariants need.
+	finish, cancelFinish := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelFinish()
+	quiescent := protocol.Quiesce(finish, cfg.Variant, control) == nil
+	stopWorker()
+	if err := <-workerDone; err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+	for _, world := range worlds {
+		snap, err := protocol.Audit(finish, control, world)
+		if err != nil {
+			return Summary{}, errors.Join(runErr, err)
+		}
+		if err := rec.Audit(world, snap, quiescent); err != nil {
+			return Summary{}, errors.Join(runErr, err)
+		}
+	}
+	ok, fail, info := rec.Counts()
+	return Summary{Ops: ok + fail + info, OK: ok, Fail: fail, Info: info, Elapsed: elapsed, Quiescent: quiescent}, runErr
+}
+
+// audit audits every world in turn, every pause, until ctx ends.
+func audit(ctx context.Context, conn *pgx.Conn, rec *record.Recorder, worlds []int64, pause time.Duration, quiescent bool) error {
+	for {
+		protocol.Sleep(ctx, pause)
+		for _, world := range worlds {
+			if ctx.Err() != nil {
+				return nil
+			}
+			snap, err := protocol.Audit(ctx, conn, world)
+			if err != nil {
+				return contextOr(ctx, err)
+			}
+			if err := rec.Audit(world, snap, quiescent); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func durationText(cfg Config) string {
+	if cfg.Ops > 0 {
+		return ""
+	}
+	return cfg.Duration.String()
+}
+
+// clientRun is one client's loop.
+type clientRun struct {
+	cfg     Config
+	id      int
+	rec     *record.Recorder
+	connect func(context.Context) (*pgx.Conn, error)
+	worlds  []int64
+	specs   map[int64]model.World
+	rng     *rand.Rand
+}
+
+func (c *clientRun) loop(ctx context.Context, claimed, done *atomic.Int64) error {
+	conn, err := c.connect(ctx)
+	if err != nil {
+		return contextOr(ctx, err)
+	}
+	defer func() {
+		if conn != nil {
+			conn.Close(context.Background())
+		}
+	}()
+	for ctx.Err() == nil {
+		if c.cfg.Ops > 0 && claimed.Add(1) > int64(c.cfg.Ops) {
+			return nil
+		}
+		world := c.worlds[c.rng.IntN(len(c.worlds))]
+		in := workload.RandomInput(c.rng, c.specs[world], c.cfg.Mix)
+		in.World = world
+		if _, err := c.rec.Call(c.id, in, func() (model.Output, error) {
+			opCtx, cancel := context.WithTimeout(ctx, c.cfg.OpTimeout)
+			defer cancel()
+			return protocol.Apply(opCtx, c.cfg.Variant, conn, in)
+		}); err != nil {
+			return err // the history could not be written: stop
+		}
+		done.Add(1)
+		if conn.IsClosed() {
+			// pgx closes a connection whose query was cancelled: start a
+			// new session and go on.
+			if conn, err = c.connect(ctx); err != nil {
+				return contextOr(ctx, err)
+			}
+		}
+	}
+	return nil
+}
+
+// contextOr hides an error caused by the run ending.
+func contextOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func reportProgress(progress func(int64), done *atomic.Int64) (stop func()) {
+	if progress == nil {
+		return func() {}
+	}
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				progress(done.Load())
+			case <-quit:
+				progress(done.Load())
+				return
+			}
+		}
+	})
+	return func() { close(quit); wg.Wait() }
+}

@@ -1,0 +1,176 @@
+package stress_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"jbcheck/harness/pgtest"
+	"jbcheck/harness/postgres"
+	"jbcheck/harness/protocol"
+	"jbcheck/harness/stress"
+	"jbcheck/histories"
+)
+
+// childEnv makes the test binary a child that runs a stress run into the
+// file it names, for TestAKilledRunLeavesAReadableHistory.
+const childEnv = "JBCHECK_TEST_STRESS_CHILD"
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(childEnv); path != "" {
+		os.Exit(runChild(path))
+	}
+	os.Exit(pgtest.Main(m))
+}
+
+func runChild(path string) int {
+	server, err := postgres.Start(context.Background(), postgres.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer server.Stop()
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	v, _ := protocol.Lookup("locking")
+	_, err = stress.Run(context.Background(), stress.Config{Server: server, Variant: v, Clients: 4, Worlds: 2, Duration: time.Minute, Seed: 1, History: f})
+	fmt.Fprintln(os.Stderr, err)
+	return 1
+}
+
+// runAndCheck runs a stress run into a file and checks the history read
+// back from it, as `jbcheck run` does.
+func runAndCheck(t *testing.T, ctx context.Context, cfg stress.Config) (stress.Summary, histories.Verdict) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "history.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg.Server, cfg.History = pgtest.Server(t), f
+	summary, err := stress.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := histories.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return summary, histories.Check(h, histories.CheckOptions{})
+}
+
+func TestCorrectVariantsKeepEveryGuarantee(t *testing.T) {
+	for _, v := range pgtest.Correct() {
+		t.Run(v.Info().Name, func(t *testing.T) {
+			summary, verdict := runAndCheck(t, context.Background(), stress.Config{Variant: v, Clients: 8, Worlds: 4, Ops: 2000, Seed: 1})
+			if !verdict.Passed() {
+				t.Errorf("%d operations: statuses %v, findings %+v", summary.Ops, verdict.Statuses, verdict.Findings)
+			}
+			if summary.Ops != 2000 || summary.OK < 1900 {
+				t.Errorf("ran %d operations, %d ok; want 2000, nearly all ok", summary.Ops, summary.OK)
+			}
+		})
+	}
+}
+
+// TestBugVariantsAreCaught: with the default settings of `jbcheck run`
+// (8 clients, 4 worlds, 4000 operations) and a fixed seed, every bug variant
+// is caught, and the verdict names linearizability and only guarantees the
+// variant says it breaks.
+func TestBugVariantsAreCaught(t *testing.T) {
+	for _, v := range protocol.All() {
+		info := v.Info()
+		if info.Correct() {
+			continue
+		}
+		t.Run(info.Name, func(t *testing.T) {
+			_, verdict := runAndCheck(t, context.Background(), stress.Config{Variant: v, Clients: 8, Worlds: 4, Ops: 4000, Seed: 42})
+			violated := verdict.Violated()
+			if !slices.Contains(violated, "L") {
+				t.Errorf("linearizability held; violated: %v", violated)
+			}
+			for _, g := range violated {
+				if !slices.Contains(info.Breaks, g) {
+					t.Errorf("violated %s, which %s does not list among the guarantees it breaks (%v)", g, info.Name, info.Breaks)
+				}
+			}
+		})
+	}
+}
+
+func TestAnInterruptedRunStillEndsWithAudits(t *testing.T) {
+	v, _ := protocol.Lookup("async-watermark")
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	summary, verdict := runAndCheck(t, ctx, stress.Config{Variant: v, Clients: 4, Worlds: 2, Duration: time.Hour, Seed: 3})
+	if !verdict.Passed() || !summary.Quiescent || summary.Ops == 0 {
+		t.Errorf("after an interrupt: %d operations, quiescent %v, statuses %v, findings %+v", summary.Ops, summary.Quiescent, verdict.Statuses, verdict.Findings)
+	}
+}
+
+func TestAKilledRunLeavesAReadableHistory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.jsonl")
+	child := exec.Command(os.Args[0])
+	child.Env = append(os.Environ(), childEnv+"="+path)
+	var stderr bytes.Buffer
+	child.Stderr = &stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the run has written a good part of its history.
+	for deadline := time.Now().Add(60 * time.Second); countLines(path) < 500; {
+		if time.Now().After(deadline) {
+			child.Process.Kill()
+			t.Fatalf("the child wrote %d lines in a minute: %s", countLines(path), stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	child.Process.Signal(syscall.SIGKILL)
+	child.Wait()
+	lines := countLines(path)
+	h, err := histories.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the history of a killed run does not read: %v", err)
+	}
+	// Everything up to the last complete line is there (the header aside).
+	if got := len(h.Events) + len(h.Audits); got != lines-1 {
+		t.Errorf("read %d events from %d complete lines after the header", got, lines-1)
+	}
+	v := histories.Check(h, histories.CheckOptions{})
+	if v.Status("L") != histories.Held {
+		t.Errorf("the operations recorded before the kill do not linearize: %+v", v.Findings)
+	}
+}
+
+// countLines counts the complete (newline-terminated) lines of a file.
+func countLines(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	n := 0
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return n
+		}
+		if strings.HasSuffix(line, "\n") {
+			n++
+		}
+	}
+}

@@ -1,0 +1,193 @@
+package histories
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"jbcheck/model"
+)
+
+// Status is what a verdict says of one guarantee.
+type Status string
+
+// The statuses. Unknown is never a pass: the checker timed out, or the
+// evidence needed (a final audit) is missing.
+const (
+	Held          Status = "held"
+	Violated      Status = "violated"
+	Unknown       Status = "unknown"
+	NotApplicable Status = "n/a"
+)
+
+// Finding is one violated or undecided guarantee in one world.
+type Finding struct {
+	Guarantee model.Guarantee `json:"guarantee"`
+	Status    Status          `json:"status"` // Violated or Unknown
+	World     int64           `json:"world"`
+	Detail    string          `json:"detail"`
+	Lines     []int           `json:"lines,omitempty"` // history lines of the operations involved
+}
+
+// Verdict is the outcome of checking a history.
+type Verdict struct {
+	Statuses   map[model.Guarantee]Status `json:"statuses"`
+	Findings   []Finding                  `json:"findings,omitempty"`
+	Operations int                        `json:"operations"` // operations given to the linearizability checker
+	Worlds     int                        `json:"worlds"`
+
+	// infos keeps porcupine's linearization info of each world with a
+	// linearizability finding, for the picture.
+	infos map[int64]porcupine.LinearizationInfo
+}
+
+// Status is the verdict on g.
+func (v Verdict) Status(g model.Guarantee) Status { return v.Statuses[g] }
+
+// Passed reports whether every applicable guarantee held.
+func (v Verdict) Passed() bool {
+	for _, s := range v.Statuses {
+		if s == Violated || s == Unknown {
+			return false
+		}
+	}
+	return true
+}
+
+// Violated lists the violated guarantees in model.Guarantees order.
+func (v Verdict) Violated() []model.Guarantee {
+	var out []model.Guarantee
+	for _, g := range model.Guarantees {
+		if v.Statuses[g] == Violated {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// ViolatingWorlds lists the worlds with a violation, sorted.
+func (v Verdict) ViolatingWorlds() []int64 {
+	var out []int64
+	for _, f := range v.Findings {
+		if f.Status == Violated && !slices.Contains(out, f.World) {
+			out = append(out, f.World)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// CheckOptions tune Check.
+type CheckOptions struct {
+	// Timeout bounds porcupine's search in each world; a world that needs
+	// longer is reported Unknown. Zero means 30 seconds.
+	Timeout time.Duration
+}
+
+// invariants are the guarantees checked on audits.
+var invariants = []model.Guarantee{model.UniqueMembership, model.Capacity, model.NoOverdraft,
+	model.Conservation, model.LedgerAgreement, model.PotConsistency}
+
+// needsQuiescence are the invariants about balances, which an asynchronous
+// variant only keeps once its background work has caught up.
+var needsQuiescence = []model.Guarantee{model.NoOverdraft, model.Conservation, model.LedgerAgreement, model.PotConsistency}
+
+// Check checks h: linearizability of every world's operations against the
+// model (porcupine), and I1–I6 on every world's final audit.
+func Check(h *History, opts CheckOptions) Verdict {
+	if opts.Timeout == 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	v := Verdict{Statuses: map[model.Guarantee]Status{}, infos: map[int64]porcupine.LinearizationInfo{}}
+	worlds, ops := operationsByWorld(h)
+	v.Worlds = len(worlds)
+	m := model.Porcupine(h.Header.Worlds)
+	for _, w := range worlds {
+		v.Operations += len(ops[w])
+		result, info := porcupine.CheckOperationsVerbose(m, ops[w], opts.Timeout)
+		switch result {
+		case porcupine.Illegal:
+			v.infos[w] = info
+			v.Findings = append(v.Findings, explainIllegal(w, ops[w], info))
+		case porcupine.Unknown:
+			v.Findings = append(v.Findings, Finding{Guarantee: model.Linearizable, Status: Unknown, World: w,
+				Detail: fmt.Sprintf("porcupine did not finish on the %d operations of world %d within %v: raise the check timeout", len(ops[w]), w, opts.Timeout)})
+		}
+	}
+	audited, settled := map[int64]bool{}, map[int64]bool{}
+	for _, a := range h.Audits {
+		quiescent := *a.Quiescent
+		audited[a.World] = true
+		settled[a.World] = settled[a.World] || quiescent
+		for _, viol := range model.Invariants(*a.Snapshot) {
+			// A mid-run audit of an asynchronous variant is evidence for
+			// the membership invariants only: its balances lag by design.
+			if quiescent || !slices.Contains(needsQuiescence, viol.Guarantee) {
+				v.Findings = append(v.Findings, Finding{Guarantee: viol.Guarantee, Status: Violated, World: a.World, Detail: viol.Detail, Lines: []int{a.Line}})
+			}
+		}
+	}
+	for _, w := range worlds {
+		undecided := invariants
+		detail := fmt.Sprintf("world %d has no audit (was the run cut short?)", w)
+		if audited[w] {
+			undecided = needsQuiescence
+			detail = fmt.Sprintf("world %d has no audit taken after the background worker caught up", w)
+		}
+		if settled[w] {
+			continue
+		}
+		for _, g := range undecided {
+			v.Findings = append(v.Findings, Finding{Guarantee: g, Status: Unknown, World: w, Detail: detail})
+		}
+	}
+	for _, g := range model.Guarantees {
+		v.Statuses[g] = Held
+	}
+	v.Statuses[model.Durability], v.Statuses[model.Atomicity] = NotApplicable, NotApplicable
+	for _, f := range v.Findings {
+		if f.Status == Violated || v.Statuses[f.Guarantee] != Violated {
+			v.Statuses[f.Guarantee] = f.Status
+		}
+	}
+	return v
+}
+
+// explainIllegal names the operation porcupine could not place: among the
+// operations left out of the longest partial linearization, the one that
+// returned first.
+func explainIllegal(world int64, ops []porcupine.Operation, info porcupine.LinearizationInfo) Finding {
+	var longest []int
+	for _, partition := range info.PartialLinearizations() {
+		for _, lin := range partition {
+			if len(lin) > len(longest) {
+				longest = lin
+			}
+		}
+	}
+	culprit := -1
+	for i, op := range ops {
+		if slices.Contains(longest, i) {
+			continue
+		}
+		if culprit < 0 || op.Return < ops[culprit].Return {
+			culprit = i
+		}
+	}
+	f := Finding{Guarantee: model.Linearizable, Status: Violated, World: world}
+	if culprit < 0 {
+		f.Detail = fmt.Sprintf("world %d: no order of its %d operations explains every answer", world, len(ops))
+		return f
+	}
+	op := ops[culprit]
+	meta := op.Metadata.(opMeta)
+	f.Detail = fmt.Sprintf("world %d: no order of its %d operations explains every answer; the first that cannot be placed is client %d's %s (line %d), after %d operations that can",
+		world, len(ops), meta.Client, model.DescribeCall(op.Input.(model.Input), op.Output.(*model.Output)), meta.InvokeLine, len(longest))
+	f.Lines = []int{meta.InvokeLine}
+	if meta.EndLine > 0 {
+		f.Lines = append(f.Lines, meta.EndLine)
+	}
+	return f
+}

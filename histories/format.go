@@ -1,0 +1,81 @@
+package histories
+
+import (
+	"encoding/json"
+	"time"
+
+	"jbcheck/model"
+)
+
+// The format's name and version, in every header.
+const (
+	Format  = "jbcheck-history"
+	Version = 1
+)
+
+// Modes a history can be made in.
+const (
+	ModeStress   = "stress"   // real concurrency, wall-clock nanoseconds
+	ModeSchedule = "schedule" // one statement at a time, logical steps
+)
+
+// Header is the first line of a history: how it was made, and the worlds its
+// operations run in (needed to check it offline).
+type Header struct {
+	Format   string                `json:"format"`
+	Version  int                   `json:"version"`
+	Variant  string                `json:"variant"`
+	Mode     string                `json:"mode"`
+	Seed     int64                 `json:"seed"`
+	Scenario json.RawMessage       `json:"scenario,omitempty"` // what the clients were told to do
+	Schedule []int                 `json:"schedule,omitempty"` // schedule mode: the choices made
+	Worlds   map[int64]model.World `json:"worlds"`
+	Postgres string                `json:"postgres,omitempty"` // server version
+	Command  string                `json:"command,omitempty"`  // the command line that made it
+	Started  time.Time             `json:"started"`
+}
+
+// Kind is the type of an event line.
+type Kind string
+
+// Event kinds. An invoke is followed by exactly one completion from the same
+// client: ok (it happened, with this output), fail (it certainly did not
+// happen) or info (unknown whether it happened). An audit is a world's
+// stored state read at the end of the run.
+const (
+	Invoke Kind = "invoke"
+	OK     Kind = "ok"
+	Fail   Kind = "fail"
+	Info   Kind = "info"
+	Audit  Kind = "audit"
+)
+
+// Event is one line after the header.
+type Event struct {
+	Type   Kind          `json:"type"`
+	Client int           `json:"client"`
+	World  int64         `json:"world"`
+	Op     model.Op      `json:"op,omitempty"`
+	Input  *model.Input  `json:"input,omitempty"`  // invoke
+	Output *model.Output `json:"output,omitempty"` // ok
+	Error  string        `json:"error,omitempty"`  // fail, info
+	Time   int64         `json:"time"`             // stress: ns since the start; schedule: step
+
+	// Audit only: the world's stored state, and whether every background
+	// process had caught up when it was read.
+	Quiescent *bool           `json:"quiescent,omitempty"`
+	Snapshot  *model.Snapshot `json:"snapshot,omitempty"`
+
+	// Line is the event's line number in its file (not written).
+	Line int `json:"-"`
+}
+
+// History is a whole history as read back.
+type History struct {
+	Header Header
+	Events []Event // invokes and completions, in file order
+	Audits []Event // audit events, in file order
+	// Truncated reports that the last line was cut short (the writer was
+	// killed mid-line) and was dropped.
+	Truncated bool
+}
