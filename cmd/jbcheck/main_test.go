@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The CLI tests call dispatch in-process: the same code path as the binary,
+// exit status aside (exitStatus is tested on its own).
+
+func TestRunThenCheckGiveTheSameVerdict(t *testing.T) {
+	tests := []struct {
+		variant string
+		want    error
+	}{
+		{"locking", nil},
+		{"wallet-read-modify-write", errViolation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.variant, func(t *testing.T) {
+			dir := t.TempDir()
+			err := dispatch(context.Background(), []string{"run", "--variant", tt.variant, "--ops", "1500", "--seed", "5", "--out", dir})
+			if !errors.Is(err, tt.want) && err != tt.want {
+				t.Fatalf("run: got %v, want %v", err, tt.want)
+			}
+			_, statErr := os.Stat(filepath.Join(dir, "history.html"))
+			if hasPicture := statErr == nil; hasPicture != (tt.want != nil) {
+				t.Errorf("history.html written: %v, want %v", hasPicture, tt.want != nil)
+			}
+			err = dispatch(context.Background(), []string{"check", filepath.Join(dir, "history.jsonl")})
+			if !errors.Is(err, tt.want) && err != tt.want {
+				t.Errorf("check: got %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckOfAMalformedFileNamesFileAndLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "broken.jsonl")
+	good, err := os.ReadFile("../../histories/testdata/join-2c-good.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(good), "\n")
+	lines[2] = "{\"type\": \"ok\", \"client\": 1,\n"
+	os.WriteFile(path, []byte(strings.Join(lines, "")), 0o644)
+	err = dispatch(context.Background(), []string{"check", path})
+	if err == nil || !strings.Contains(err.Error(), path+":3:") || exitStatus(err) != 2 {
+		t.Errorf("got %v (exit %d), want an error naming %s:3 and exit 2", err, exitStatus(err), path)
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"run"},
+		{"run", "--variant", "no-such-variant"},
+		{"run", "--variant", "locking", "--mix", "steal=1"},
+		{"run", "--variant", "locking", "--clients"},
+		{"check"},
+		{"check", "a", "b"},
+		{"variants", "extra"},
+	} {
+		if got := exitStatus(dispatch(context.Background(), args)); got != 2 {
+			t.Errorf("jbcheck %s: exit %d, want 2", strings.Join(args, " "), got)
+		}
+	}
+	if got := exitStatus(dispatch(context.Background(), []string{"run", "-h"})); got != 0 {
+		t.Errorf("jbcheck run -h: exit %d, want 0", got)
+	}
+}
