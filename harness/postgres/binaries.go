@@ -56,6 +56,12 @@ func FindBinaries(dir string) (Binaries, error) {
 func searchPath() []string {
 	var dirs []string
 	if p, err := exec.LookPath("postgres"); err == nil {
+		// PATH often holds links to a version's directory (Debian's wrappers
+		// and hand-made links): the directory is where the links lead, which
+		// has the other programs too (pgbench, pg_ctl).
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
 		dirs = append(dirs, filepath.Dir(p))
 	}
 	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {

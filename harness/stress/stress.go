@@ -139,11 +139,11 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 
 	base := time.Now()
 	rec := record.New(w, func() int64 { return time.Since(base).Nanoseconds() })
-	runCtx := ctx
+	// A duration ends the run by not starting new operations; the ones in
+	// flight finish normally (cancelling them would record them as info).
+	var deadline time.Time
 	if cfg.Ops <= 0 {
-		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeout(ctx, cfg.Duration)
-		defer cancel()
+		deadline = base.Add(cfg.Duration)
 	}
 	var claimed, done atomic.Int64
 	stopProgress := reportProgress(cfg.Progress, &done)
@@ -171,7 +171,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		wg.Go(func() {
 			cl := clientRun{cfg: cfg, id: client, rec: rec, connect: connect, worlds: worlds, specs: specs,
 				rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(client)+1))}
-			errs <- cl.loop(runCtx, &claimed, &done)
+			errs <- cl.loop(ctx, deadline, &claimed, &done)
 		})
 	}
 	wg.Wait()
@@ -246,7 +246,7 @@ type clientRun struct {
 	rng     *rand.Rand
 }
 
-func (c *clientRun) loop(ctx context.Context, claimed, done *atomic.Int64) error {
+func (c *clientRun) loop(ctx context.Context, deadline time.Time, claimed, done *atomic.Int64) error {
 	conn, err := c.connect(ctx)
 	if err != nil {
 		return contextOr(ctx, err)
@@ -257,7 +257,7 @@ func (c *clientRun) loop(ctx context.Context, claimed, done *atomic.Int64) error
 		}
 	}()
 	for ctx.Err() == nil {
-		if c.cfg.Ops > 0 && claimed.Add(1) > int64(c.cfg.Ops) {
+		if c.cfg.Ops > 0 && claimed.Add(1) > int64(c.cfg.Ops) || !deadline.IsZero() && time.Now().After(deadline) {
 			return nil
 		}
 		world := c.worlds[c.rng.IntN(len(c.worlds))]
