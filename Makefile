@@ -44,7 +44,7 @@ verify: postgres build
 	$(GO) test -count=1 -run 'Property' -v ./harness/property -rapid.checks=2000
 
 bench: postgres
-	$(GO) test -run '^$$' -bench '$(BENCH)' -count $(COUNT) ./...
+	$(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -count $(COUNT) ./...
 
 clean:
 	rm -rf bin verify-report

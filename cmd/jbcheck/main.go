@@ -31,8 +31,9 @@ func register(c command) { commands = append(commands, c) }
 
 // Errors that choose the exit status.
 var (
-	// errViolation: a guarantee was violated or could not be decided (exit 1).
-	errViolation = errors.New("a guarantee did not hold")
+	// errViolation: a check did not pass — a guarantee was violated or could
+	// not be decided, or a command under `stress` failed (exit 1).
+	errViolation = errors.New("check failed")
 	// errUsage: the command line was wrong (exit 2).
 	errUsage = errors.New("usage")
 	// errHelp: -h asked for the usage text, which was printed (exit 0).

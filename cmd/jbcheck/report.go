@@ -85,8 +85,11 @@ func finishVerdict(v histories.Verdict, historyPath, picture string, asJSON bool
 	} else {
 		printVerdict(os.Stdout, v, picture)
 	}
-	if !v.Passed() {
-		return errViolation
+	switch {
+	case len(v.Violated()) > 0:
+		return fmt.Errorf("%w: %s violated", errViolation, guaranteeList(v.Violated()))
+	case !v.Passed():
+		return fmt.Errorf("%w: a guarantee could not be decided", errViolation)
 	}
 	return nil
 }
