@@ -3,7 +3,7 @@ package flaky
 import (
 	"context"
 	"fmt"
-		"math"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
