@@ -39,6 +39,7 @@ func runChild(path string) int {
 		return 2
 	}
 	defer server.Stop()
+	fmt.Println("cluster", server.DataDir())
 	f, err := os.Create(path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -127,8 +128,16 @@ func TestAKilledRunLeavesAReadableHistory(t *testing.T) {
 	child.Env = append(os.Environ(), childEnv+"="+path)
 	var stderr bytes.Buffer
 	child.Stderr = &stderr
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
+	}
+	var dataDir string
+	if lines := bufio.NewScanner(stdout); lines.Scan() {
+		dataDir = strings.TrimPrefix(lines.Text(), "cluster ")
 	}
 	// Wait until the run has written a good part of its history.
 	for deadline := time.Now().Add(60 * time.Second); countLines(path) < 500; {
@@ -140,6 +149,14 @@ func TestAKilledRunLeavesAReadableHistory(t *testing.T) {
 	}
 	child.Process.Signal(syscall.SIGKILL)
 	child.Wait()
+	// The child's cluster goes with it (its janitor's work): wait, so that
+	// no server outlives the test.
+	for deadline := time.Now().Add(15 * time.Second); len(postgres.Processes(dataDir)) > 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the killed child's cluster is still running in %s", dataDir)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	lines := countLines(path)
 	h, err := histories.ReadFile(path)
 	if err != nil {
