@@ -14,14 +14,18 @@ import (
 // Recorder writes operations to a history.
 type Recorder struct {
 	w     *histories.Writer
-	clock func() int64
+	clock Clock
 
 	ok, fail, info atomic.Int64
 }
 
-// New records to w, stamping events with clock: nanoseconds since the start
-// in stress mode, the step counter in schedule mode.
-func New(w *histories.Writer, clock func() int64) *Recorder {
+// Clock stamps an event of the given kind: nanoseconds since the start in
+// stress mode; in schedule mode a function of the step counter, which puts
+// completions before invokes recorded between the same two steps.
+type Clock func(histories.Kind) int64
+
+// New records to w, stamping events with clock.
+func New(w *histories.Writer, clock Clock) *Recorder {
 	return &Recorder{w: w, clock: clock}
 }
 
@@ -29,11 +33,12 @@ func New(w *histories.Writer, clock func() int64) *Recorder {
 // completion. It returns the completion's kind, and an error only when the
 // history could not be written.
 func (r *Recorder) Call(client int, in model.Input, do func() (model.Output, error)) (histories.Kind, error) {
-	if err := r.w.Append(histories.Event{Type: histories.Invoke, Client: client, World: in.World, Op: in.Op, Input: &in, Time: r.clock()}); err != nil {
+	if err := r.w.Append(histories.Event{Type: histories.Invoke, Client: client, World: in.World, Op: in.Op, Input: &in, Time: r.clock(histories.Invoke)}); err != nil {
 		return "", err
 	}
 	out, err := do()
-	done := histories.Event{Type: Classify(err), Client: client, World: in.World, Op: in.Op, Time: r.clock()}
+	kind := Classify(err)
+	done := histories.Event{Type: kind, Client: client, World: in.World, Op: in.Op, Time: r.clock(kind)}
 	switch done.Type {
 	case histories.OK:
 		done.Output = &out
@@ -50,7 +55,7 @@ func (r *Recorder) Call(client int, in model.Input, do func() (model.Output, err
 
 // Audit records a world's final audit.
 func (r *Recorder) Audit(world int64, snap model.Snapshot, quiescent bool) error {
-	return r.w.Append(histories.Event{Type: histories.Audit, World: world, Time: r.clock(), Snapshot: &snap, Quiescent: &quiescent})
+	return r.w.Append(histories.Event{Type: histories.Audit, World: world, Time: r.clock(histories.Audit), Snapshot: &snap, Quiescent: &quiescent})
 }
 
 // Counts are the completions recorded so far.

@@ -138,7 +138,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	}
 
 	base := time.Now()
-	rec := record.New(w, func() int64 { return time.Since(base).Nanoseconds() })
+	rec := record.New(w, func(histories.Kind) int64 { return time.Since(base).Nanoseconds() })
 	// A duration ends the run by not starting new operations; the ones in
 	// flight finish normally (cancelling them would record them as info).
 	var deadline time.Time

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"jbcheck/harness/postgres"
+	"jbcheck/harness/protocol"
+	"jbcheck/harness/schedule"
+	"jbcheck/histories"
+)
+
+func init() {
+	register(command{
+		name:    "replay",
+		summary: "re-run a schedule-mode history and compare what happens",
+		usage: `jbcheck replay [--variant NAME] [--out DIR] [--dsn DSN] FILE
+
+Re-runs the scenario and schedule recorded in FILE (a history written by
+jbcheck explore) on a fresh database — against another variant with
+--variant — and says whether every client got the same answers and whether
+every guarantee held. The new run's files go to DIR (default: a replay/
+folder next to FILE).
+
+Exit 0 when every guarantee held, 1 when one did not, 2 on a usage error.`,
+		run: runReplay,
+	})
+}
+
+func runReplay(ctx context.Context, args []string) error {
+	fs := newFlagSet("replay")
+	variantName := fs.String("variant", "", "run against this variant instead of the recorded one")
+	outDir := fs.String("out", "", "directory for the new run's files")
+	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
+	if err := parseFlags(fs, args, 1); err != nil {
+		return err
+	}
+	path := fs.Arg(0)
+	h, err := histories.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if h.Header.Mode != histories.ModeSchedule {
+		return fmt.Errorf("%w: %s is a %s-mode history: only schedule-mode histories (from jbcheck explore) replay exactly", errUsage, path, h.Header.Mode)
+	}
+	var recorded schedule.ScenarioHeader
+	if err := json.Unmarshal(h.Header.Scenario, &recorded); err != nil {
+		return fmt.Errorf("%s:1: the header's scenario: %v", path, err)
+	}
+	sc, err := schedule.Parse(recorded.Clients, recorded.World)
+	if err != nil {
+		return fmt.Errorf("%s:1: the header's scenario: %w", path, err)
+	}
+	name := h.Header.Variant
+	if *variantName != "" {
+		name = *variantName
+	}
+	v, err := protocol.Lookup(name)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	server, err := postgres.Start(ctx, postgres.Options{DSN: *dsn})
+	if err != nil {
+		return err
+	}
+	defer server.Stop()
+	exec, err := schedule.NewExecutor(ctx, server, v)
+	if err != nil {
+		return err
+	}
+	defer exec.Close()
+	exec.Reduce = recorded.Reduce
+	exec.Command = "jbcheck replay " + quoteArgs(args)
+	choices := schedule.Replay(h.Header.Schedule)
+	res, err := exec.Run(ctx, sc, &choices)
+	if err != nil {
+		return err
+	}
+	if *outDir == "" {
+		*outDir = filepath.Join(filepath.Dir(path), "replay")
+	}
+	ev, err := schedule.WriteEvidence(*outDir, res)
+	if err != nil {
+		return err
+	}
+	same := res.Outcome == schedule.Outcome(h)
+	fmt.Printf("replay of %s against %s: %s\nschedule %v, %d steps\n", path, v.Info().Name, sc, res.Choices, res.Steps)
+	if same {
+		fmt.Println("outcomes: the same as recorded, call for call, and the same final state")
+	} else {
+		fmt.Printf("outcomes: DIFFERENT\nrecorded:\n%s\nnow:\n%s\n", indent(schedule.Outcome(h)), indent(res.Outcome))
+	}
+	fmt.Printf("transcript: %s\n", ev.Transcript)
+	return finishVerdict(res.Verdict, ev.History, ev.Picture, false, nil)
+}
+
+func indent(s string) string { return "  " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n  ") }
