@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ func init() {
 		summary: "run a scenario under every interleaving of its SQL statements (schedule mode)",
 		usage: `jbcheck explore --variant NAME --scenario SPEC [--world SPEC]
                [--strategy exhaustive|preempt=K|pct[=DEPTH]] [--max N] [--seed S]
-               [--keep-going] [--no-reduce] [--out DIR] [--dsn DSN]
+               [--keep-going] [--no-reduce] [--parallel N] [--out DIR] [--dsn DSN]
 
 Runs the scenario in schedule mode: every SQL statement of every client is a
 scheduling point and exactly one moves at a time, so each schedule is a pure
@@ -52,6 +53,7 @@ func runExplore(ctx context.Context, args []string) error {
 	seed := fs.Int64("seed", 1, "seed for pct")
 	keepGoing := fs.Bool("keep-going", false, "explore past the first violation")
 	noReduce := fs.Bool("no-reduce", false, "turn the reductions off (to compare counts)")
+	parallel := fs.Int("parallel", runtime.NumCPU(), "explore this many subtrees at once, each on connections of its own")
 	outDir := fs.String("out", "", "directory for the counterexample (default out/explore-VARIANT-TIME)")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
 	if err := parseFlags(fs, args, 0); err != nil {
@@ -80,18 +82,29 @@ func runExplore(ctx context.Context, args []string) error {
 		return err
 	}
 	defer server.Stop()
-	exec, err := schedule.NewExecutor(ctx, server, v)
-	if err != nil {
-		return err
+	if *parallel < 1 {
+		return fmt.Errorf("%w: --parallel must be at least 1", errUsage)
 	}
-	defer exec.Close()
-	exec.Reduce = !*noReduce
-	exec.Command = "jbcheck explore " + quoteArgs(args)
+	var execs []*schedule.Executor
+	defer func() {
+		for _, e := range execs {
+			e.Close()
+		}
+	}()
+	for lane := range *parallel {
+		exec, err := schedule.NewExecutor(ctx, server, v, lane)
+		if err != nil {
+			return err
+		}
+		exec.Reduce = !*noReduce
+		exec.Command = "jbcheck explore " + quoteArgs(args)
+		execs = append(execs, exec)
+	}
 	var progress func(int)
 	if isTerminal(os.Stderr) {
 		progress = func(n int) { fmt.Fprintf(os.Stderr, "\r%d schedules ", n) }
 	}
-	rep, err := schedule.Explore(ctx, exec, sc, schedule.ExploreOptions{Strategy: strategy, Max: *maxRuns, KeepGoing: *keepGoing, Progress: progress})
+	rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: strategy, Max: *maxRuns, KeepGoing: *keepGoing, Progress: progress})
 	if progress != nil {
 		fmt.Fprintln(os.Stderr)
 	}
@@ -103,7 +116,7 @@ func runExplore(ctx context.Context, args []string) error {
 		reductions = "off"
 	}
 	fmt.Printf("explore %s: %s\nworld: %s\n", v.Info().Name, sc, schedule.WorldString(sc.World))
-	fmt.Printf("strategy %s, reductions %s: %d schedules (%d statements) in %.2fs, %.0f schedules/s, %.0f statements/s; %d branches skipped as symmetric; %d distinct outcomes\n",
+	fmt.Printf("strategy %s, reductions %s: %d schedules (%d statements) in %.2fs, %.0f schedules/s, %.0f statements/s; %d branches skipped (symmetric or asleep); %d distinct outcomes\n",
 		strategy, reductions, rep.Explored, rep.Steps, rep.Elapsed.Seconds(), rep.SchedulesPerSecond(),
 		float64(rep.Steps)/rep.Elapsed.Seconds(), rep.Skipped, len(rep.Outcomes))
 	if rep.Violation == nil {

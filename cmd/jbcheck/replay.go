@@ -67,7 +67,7 @@ func runReplay(ctx context.Context, args []string) error {
 		return err
 	}
 	defer server.Stop()
-	exec, err := schedule.NewExecutor(ctx, server, v)
+	exec, err := schedule.NewExecutor(ctx, server, v, 0)
 	if err != nil {
 		return err
 	}

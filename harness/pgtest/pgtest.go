@@ -44,13 +44,13 @@ func Connect(t testing.TB, v protocol.Variant) *pgx.Conn {
 	t.Helper()
 	ctx := context.Background()
 	cfg := Server(t).ConnConfig()
-	protocol.Configure(cfg, v)
+	protocol.ConfigureClient(cfg, v, protocol.SchemaName(v))
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close(ctx) })
-	if err := protocol.Install(ctx, conn, v); err != nil {
+	if err := protocol.Install(ctx, conn, v, protocol.SchemaName(v)); err != nil {
 		t.Fatal(err)
 	}
 	return conn

@@ -14,7 +14,7 @@ import (
 // Differential is the sequential property of a variant: random calls in a
 // random world, one at a time on conn, must give exactly the model's outputs,
 // and after every call the audited world must equal the model's state and
-// keep I1–I6. conn must be configured for v (protocol.Configure) and v
+// keep I1–I6. conn must be configured for v (protocol.ConfigureClient) and v
 // installed. On failure, failing receives the calls made so far, the last
 // one being the call that went wrong.
 func Differential(ctx context.Context, conn *pgx.Conn, v protocol.Variant, failing func([]model.Input)) func(*rapid.T) {

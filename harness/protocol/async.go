@@ -54,19 +54,22 @@ func (ledgerFirst) schema() string {
 		INSERT INTO worker_state VALUES (1, 0) ON CONFLICT DO NOTHING;`
 }
 
-func (ledgerFirst) debitIfCovered(ctx context.Context, q querier, world int64, account model.Account, amount int64, reason string) (bool, error) {
+func (ledgerFirst) payIfCovered(ctx context.Context, q querier, world int64, from, to model.Account, amount int64, reason string, join *membership) (bool, error) {
 	// The row lock serializes checks on one account (a no-op when the
 	// transaction holds it already); the sum is read by a later statement,
 	// so it sees every entry committed before the lock was granted.
 	if _, err := q.Exec(ctx, "SELECT 1 FROM accounts WHERE world = $1 AND kind = $2 AND owner = $3 FOR UPDATE",
-		world, string(account.Kind), account.Owner); err != nil {
+		world, string(from.Kind), from.Owner); err != nil {
 		return false, err
 	}
-	tag, err := q.Exec(ctx, `INSERT INTO ledger (world, kind, owner, delta, reason, applied)
-		SELECT $1, $2, $3, -$4::bigint, $5, false
-		WHERE (SELECT coalesce(sum(delta), 0) FROM ledger WHERE world = $1 AND kind = $2 AND owner = $3) >= $4::bigint`,
-		world, string(account.Kind), account.Owner, amount, reason)
-	return tag.RowsAffected() == 1, err
+	joinSQL, args := join.insert(world, from, to, amount, reason)
+	tag, err := q.Exec(ctx, `WITH debited AS (
+			SELECT $1::bigint AS world
+			WHERE (SELECT coalesce(sum(delta), 0) FROM ledger WHERE world = $1 AND kind = $2 AND owner = $3) >= $4::bigint)`+joinSQL+`
+		INSERT INTO ledger (world, kind, owner, delta, reason, applied)
+		SELECT $1, e.kind, e.owner, e.delta, $7, false
+		FROM debited, (VALUES ($2, $3, -$4::bigint), ($5, $6, $4::bigint)) AS e(kind, owner, delta)`, args...)
+	return tag.RowsAffected() == 2, err
 }
 
 func (ledgerFirst) post(ctx context.Context, q querier, world int64, reason string, entries ...entry) error {

@@ -90,38 +90,57 @@ func (c core) lockGroup(ctx context.Context, q querier, world int64, group strin
 func (c core) Join(ctx context.Context, conn *pgx.Conn, world int64, user, group string) (model.Result, error) {
 	var result model.Result
 	err := c.do(ctx, conn, true, func(q querier) error {
-		capacity, fee, err := c.lockGroup(ctx, q, world, group)
+		g, err := c.readGroup(ctx, q, world, group, user)
 		if err != nil {
 			return err
 		}
-		var member bool
-		var count int
-		if err := q.QueryRow(ctx, `SELECT
-				EXISTS (SELECT 1 FROM memberships WHERE world = $1 AND grp = $2 AND usr = $3),
-				(SELECT count(*) FROM memberships WHERE world = $1 AND grp = $2)`,
-			world, group, user).Scan(&member, &count); err != nil {
-			return err
-		}
 		switch {
-		case member:
+		case g.member:
 			result = model.AlreadyMember
 			return nil
-		case count >= capacity:
+		case g.count >= g.capacity:
 			result = model.Full
 			return nil
 		}
-		paid, err := c.keeper().debitIfCovered(ctx, q, world, wallet(user), fee, "join")
-		if err != nil || !paid {
+		// The fee and the membership go in one statement.
+		paid, err := c.keeper().payIfCovered(ctx, q, world, wallet(user), pot(group), g.fee, "join", &membership{group, user})
+		if err == nil && paid {
+			result = model.Joined
+		} else {
 			result = model.InsufficientFunds
-			return err
 		}
-		result = model.Joined
-		if _, err := q.Exec(ctx, "INSERT INTO memberships (world, grp, usr) VALUES ($1, $2, $3)", world, group, user); err != nil {
-			return err
-		}
-		return c.keeper().post(ctx, q, world, "join", entry{pot(group), fee})
+		return err
 	})
 	return result, c.settled(ctx, conn, err)
+}
+
+// groupView is what join checks.
+type groupView struct {
+	capacity, count int
+	fee             int64
+	member          bool
+}
+
+// readGroup reads a group's capacity, fee, member count and whether user is a
+// member. Locking, it first locks the group row and then reads the members in
+// a second statement, which in READ COMMITTED takes a fresh snapshot: one
+// statement would count the members as they were before it waited for the
+// lock. Optimistic, it is one statement.
+func (c core) readGroup(ctx context.Context, q querier, world int64, group, user string) (groupView, error) {
+	var g groupView
+	const members = `EXISTS (SELECT 1 FROM memberships WHERE world = $1 AND grp = $2 AND usr = $3),
+		(SELECT count(*) FROM memberships WHERE world = $1 AND grp = $2)`
+	if c.optimistic {
+		err := q.QueryRow(ctx, "SELECT capacity, fee, "+members+" FROM groups WHERE world = $1 AND name = $2",
+			world, group, user).Scan(&g.capacity, &g.fee, &g.member, &g.count)
+		return g, err
+	}
+	var err error
+	if g.capacity, g.fee, err = c.lockGroup(ctx, q, world, group); err != nil {
+		return g, err
+	}
+	err = q.QueryRow(ctx, "SELECT "+members, world, group, user).Scan(&g.member, &g.count)
+	return g, err
 }
 
 // Leave implements Variant.
@@ -164,13 +183,13 @@ func (c core) Transfer(ctx context.Context, conn *pgx.Conn, world int64, from, t
 			ORDER BY owner FOR UPDATE`, world, from, to); err != nil {
 			return err
 		}
-		paid, err := c.keeper().debitIfCovered(ctx, q, world, wallet(from), amount, "transfer")
-		if err != nil || !paid {
+		paid, err := c.keeper().payIfCovered(ctx, q, world, wallet(from), wallet(to), amount, "transfer", nil)
+		if err == nil && paid {
+			result = model.OK
+		} else {
 			result = model.InsufficientFunds
-			return err
 		}
-		result = model.OK
-		return c.keeper().post(ctx, q, world, "transfer", entry{wallet(to), amount})
+		return err
 	})
 	return result, c.settled(ctx, conn, err)
 }

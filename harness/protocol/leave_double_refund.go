@@ -41,7 +41,12 @@ func (LeaveDoubleRefund) Leave(ctx context.Context, conn *pgx.Conn, world int64,
 		if err := (synchronous{}).post(ctx, tx, world, "leave", entry{wallet(user), fee}); err != nil {
 			return err
 		}
-		_, err := synchronous{}.debitIfCovered(ctx, tx, world, pot(group), fee, "leave")
+		// The pot pays back only what it holds.
+		_, err := tx.Exec(ctx, `WITH debited AS (
+				UPDATE accounts SET balance = balance - $3 WHERE world = $1 AND kind = 'pot' AND owner = $2 AND balance >= $3
+				RETURNING world)
+			INSERT INTO ledger (world, kind, owner, delta, reason) SELECT $1, 'pot', $2, -$3::bigint, 'leave' FROM debited`,
+			world, group, fee)
 		return err
 	})
 	return result, err

@@ -13,9 +13,10 @@ import (
 // or ledger first with a background worker bringing the balance column up to
 // date (ledgerFirst, in async.go).
 type books interface {
-	// debitIfCovered takes amount from account if its balance covers it,
-	// and reports whether it did.
-	debitIfCovered(ctx context.Context, q querier, world int64, account model.Account, amount int64, reason string) (bool, error)
+	// payIfCovered moves amount from one account to another if the first
+	// one's balance covers it — and then, with join non-nil, stores that
+	// membership in the same statement — and reports whether it paid.
+	payIfCovered(ctx context.Context, q querier, world int64, from, to model.Account, amount int64, reason string, join *membership) (bool, error)
 	// post applies every entry unconditionally. Each account appears once.
 	post(ctx context.Context, q querier, world int64, reason string, entries ...entry) error
 	// settle returns once every write committed before it was called shows
@@ -47,17 +48,40 @@ type entry struct {
 	delta   int64
 }
 
-// debitIfCovered is a conditional UPDATE (… WHERE balance >= $amount) that
-// records its ledger entry in the same statement.
-func (synchronous) debitIfCovered(ctx context.Context, q querier, world int64, account model.Account, amount int64, reason string) (bool, error) {
+// payIfCovered is one statement: a conditional debit (… WHERE balance >=
+// $amount), the credit only if the debit happened, both ledger entries, and
+// the membership a join pays for. The debit locks the payer's row first, then
+// the credit the payee's: wallets before pots, the lock order of the whole
+// protocol.
+func (synchronous) payIfCovered(ctx context.Context, q querier, world int64, from, to model.Account, amount int64, reason string, join *membership) (bool, error) {
+	joinSQL, args := join.insert(world, from, to, amount, reason)
 	tag, err := q.Exec(ctx, `WITH debited AS (
 			UPDATE accounts SET balance = balance - $4
 			WHERE world = $1 AND kind = $2 AND owner = $3 AND balance >= $4
-			RETURNING world, kind, owner)
+			RETURNING world),
+		credited AS (
+			UPDATE accounts SET balance = balance + $4
+			WHERE world = $1 AND kind = $5 AND owner = $6 AND EXISTS (SELECT 1 FROM debited))`+joinSQL+`
 		INSERT INTO ledger (world, kind, owner, delta, reason)
-		SELECT world, kind, owner, -$4, $5 FROM debited`,
-		world, string(account.Kind), account.Owner, amount, reason)
-	return tag.RowsAffected() == 1, err
+		SELECT $1, e.kind, e.owner, e.delta, $7
+		FROM debited, (VALUES ($2, $3, -$4::bigint), ($5, $6, $4::bigint)) AS e(kind, owner, delta)`, args...)
+	return tag.RowsAffected() == 2, err
+}
+
+// membership is a membership stored by the statement that pays for it.
+type membership struct{ group, user string }
+
+// insert is the CTE that stores m once the payment went through (a CTE named
+// debited, in the statement it joins), and the statement's arguments: $1–$7
+// are the payment's (world, from, amount, to, reason), $8 and $9 the
+// membership's.
+func (m *membership) insert(world int64, from, to model.Account, amount int64, reason string) (string, []any) {
+	args := []any{world, string(from.Kind), from.Owner, amount, string(to.Kind), to.Owner, reason}
+	if m == nil {
+		return "", args
+	}
+	return `,
+		joined AS (INSERT INTO memberships (world, grp, usr) SELECT $1, $8, $9 FROM debited)`, append(args, m.group, m.user)
 }
 
 // post updates every balance and records the entries, in one statement.

@@ -24,7 +24,7 @@ func TestLookupOfAnUnknownVariantListsTheKnownOnes(t *testing.T) {
 func TestInstallTwiceIsHarmless(t *testing.T) {
 	v, _ := protocol.Lookup("locking")
 	conn := pgtest.Connect(t, v)
-	if err := protocol.Install(context.Background(), conn, v); err != nil {
+	if err := protocol.Install(context.Background(), conn, v, protocol.SchemaName(v)); err != nil {
 		t.Fatal(err)
 	}
 }

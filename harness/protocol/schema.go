@@ -12,15 +12,18 @@ import (
 //go:embed schema.sql
 var schemaSQL string
 
-// SchemaName is the PostgreSQL schema that holds v's tables.
+// SchemaName is the PostgreSQL schema that holds v's tables. Runs that must
+// not share tables with others (parallel explorers of a serializable variant,
+// whose predicate locks would make them interfere) use schemas of their own,
+// such as SchemaName(v)+"_1".
 func SchemaName(v Variant) string {
 	return "jb_" + strings.ReplaceAll(v.Info().Name, "-", "_")
 }
 
-// Install creates v's schema and tables if they do not exist yet. It is safe
+// Install creates v's tables in schema if they do not exist yet. It is safe
 // to call from several connections at once.
-func Install(ctx context.Context, conn *pgx.Conn, v Variant) error {
-	schema := pgx.Identifier{SchemaName(v)}.Sanitize()
+func Install(ctx context.Context, conn *pgx.Conn, v Variant, schema string) error {
+	schema = pgx.Identifier{schema}.Sanitize()
 	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		// One installer at a time: CREATE ... IF NOT EXISTS races with itself.
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('jbcheck install'))"); err != nil {
@@ -38,18 +41,25 @@ func Install(ctx context.Context, conn *pgx.Conn, v Variant) error {
 	return nil
 }
 
-// Configure points connections made from cfg at v's tables. Call it before
-// connecting: the search path is sent at connection start, so that no extra
-// statement runs on a client's session.
-func Configure(cfg *pgx.ConnConfig, v Variant) {
+// Configure points connections made from cfg at v's tables in schema. It is
+// what a harness connection needs (creating worlds, auditing, watching).
+func Configure(cfg *pgx.ConnConfig, v Variant, schema string) {
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	cfg.RuntimeParams["search_path"] = SchemaName(v)
+	cfg.RuntimeParams["search_path"] = schema
+	cfg.RuntimeParams["application_name"] = "jbcheck " + v.Info().Name
+}
+
+// ConfigureClient is Configure plus the variant's own session settings (the
+// serializable variant's isolation level), for connections that run the
+// variant's operations. Settings are sent at connection start, so that no
+// extra statement runs on a client's session.
+func ConfigureClient(cfg *pgx.ConnConfig, v Variant, schema string) {
+	Configure(cfg, v, schema)
 	if s, ok := v.(interface{ SessionSettings() map[string]string }); ok {
 		for k, val := range s.SessionSettings() {
 			cfg.RuntimeParams[k] = val
 		}
 	}
-	cfg.RuntimeParams["application_name"] = "jbcheck " + v.Info().Name
 }

@@ -28,25 +28,17 @@ func CreateWorld(ctx context.Context, conn *pgx.Conn, spec model.World) (int64, 
 		kinds, owners, opening = append(kinds, string(model.Pot)), append(owners, g.Name), append(opening, 0)
 		names, capacities, fees = append(names, g.Name), append(capacities, int32(g.Capacity)), append(fees, g.Fee)
 	}
+	// One statement: one round trip, atomic on its own. Opening balances
+	// are deposits, so the ledger starts out agreeing with the balances.
 	var world int64
-	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, "INSERT INTO worlds DEFAULT VALUES RETURNING id").Scan(&world); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO accounts (world, kind, owner, balance)
-			SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[])`, world, kinds, owners, opening); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO groups (world, name, capacity, fee)
-			SELECT $1, * FROM unnest($2::text[], $3::int[], $4::bigint[])`, world, names, capacities, fees); err != nil {
-			return err
-		}
-		// Opening balances are deposits: the ledger starts out agreeing.
-		_, err := tx.Exec(ctx, `INSERT INTO ledger (world, kind, owner, delta, reason)
-			SELECT $1, k, o, d, 'deposit' FROM unnest($2::text[], $3::text[], $4::bigint[]) AS e(k, o, d) WHERE d <> 0`,
-			world, kinds, owners, opening)
-		return err
-	})
+	err := conn.QueryRow(ctx, `WITH w AS (INSERT INTO worlds DEFAULT VALUES RETURNING id),
+		a AS (INSERT INTO accounts (world, kind, owner, balance)
+			SELECT w.id, e.* FROM w, unnest($1::text[], $2::text[], $3::bigint[]) AS e),
+		g AS (INSERT INTO groups (world, name, capacity, fee)
+			SELECT w.id, e.* FROM w, unnest($4::text[], $5::int[], $6::bigint[]) AS e),
+		l AS (INSERT INTO ledger (world, kind, owner, delta, reason)
+			SELECT w.id, e.k, e.o, e.d, 'deposit' FROM w, unnest($1::text[], $2::text[], $3::bigint[]) AS e(k, o, d) WHERE e.d <> 0)
+		SELECT id FROM w`, kinds, owners, opening, names, capacities, fees).Scan(&world)
 	if err != nil {
 		return 0, fmt.Errorf("creating a world: %w", err)
 	}

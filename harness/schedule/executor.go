@@ -31,6 +31,7 @@ type Executor struct {
 	// It changes where the choice points are, so a schedule replays only
 	// with the setting it was made with (the history header records it).
 	Reduce bool
+	schema string // where its tables are
 	// Command is recorded in every history's header.
 	Command  string
 	scenario Scenario // the scenario being run, for the symmetry keys
@@ -55,16 +56,22 @@ type session struct {
 // ErrTooLong reports a schedule that did not end within MaxSteps.
 var ErrTooLong = errors.New("schedule did not end within the step bound")
 
-// NewExecutor connects to server for variant and installs its tables.
-func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.Variant) (*Executor, error) {
-	e := &Executor{server: server, variant: variant, MaxSteps: 10_000}
+// NewExecutor connects to server for variant and installs its tables. Lane
+// 0 uses the variant's own schema; lane n > 0 a schema of its own, so that
+// executors running at once cannot interfere (serializable transactions in
+// one table do, through their predicate locks).
+func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.Variant, lane int) (*Executor, error) {
+	e := &Executor{server: server, variant: variant, MaxSteps: 10_000, schema: protocol.SchemaName(variant)}
+	if lane > 0 {
+		e.schema = fmt.Sprintf("%s_%d", e.schema, lane)
+	}
 	cfg := server.ConnConfig()
-	protocol.Configure(cfg, variant)
+	protocol.Configure(cfg, variant, e.schema)
 	var err error
 	if e.control, err = pgx.ConnectConfig(ctx, cfg); err != nil {
 		return nil, err
 	}
-	if err := protocol.Install(ctx, e.control, variant); err != nil {
+	if err := protocol.Install(ctx, e.control, variant, e.schema); err != nil {
 		e.Close()
 		return nil, err
 	}
@@ -81,7 +88,7 @@ func (e *Executor) session(ctx context.Context, i int) (*session, error) {
 	if e.clients[i] == nil || e.clients[i].conn.IsClosed() {
 		g := &gate{id: i}
 		cfg := e.server.ConnConfig()
-		protocol.Configure(cfg, e.variant)
+		protocol.ConfigureClient(cfg, e.variant, e.schema)
 		// The scheduler resolves deadlocks itself, deterministically: the
 		// server's own detector must not fire first.
 		cfg.RuntimeParams["deadlock_timeout"] = "1h"

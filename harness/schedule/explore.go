@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -63,7 +64,7 @@ type ExploreOptions struct {
 type Report struct {
 	Strategy  Strategy
 	Explored  int           // schedules run
-	Skipped   int           // branches not taken because they were symmetric to one taken
+	Skipped   int           // branches not taken: symmetric to one taken, or asleep (sleep sets)
 	Elapsed   time.Duration // wall time of the whole exploration
 	Steps     int           // statements granted over all schedules
 	Complete  bool          // every schedule the strategy allows was run
@@ -76,85 +77,204 @@ type Report struct {
 func (r *Report) SchedulesPerSecond() float64 { return float64(r.Explored) / r.Elapsed.Seconds() }
 
 // Explore runs schedules of sc as the strategy says, checking each, and
-// stops at the first violation unless KeepGoing.
-func Explore(ctx context.Context, e *Executor, sc Scenario, opts ExploreOptions) (*Report, error) {
-	rep := &Report{Strategy: opts.Strategy, Outcomes: map[string]int{}}
+// stops at the first violation unless KeepGoing. With several executors
+// (each with connections of its own) it explores in parallel: the schedules
+// that first leave the leftmost schedule at a given point with a given choice
+// form a subtree, and each subtree goes to whichever executor is free.
+func Explore(ctx context.Context, execs []*Executor, sc Scenario, opts ExploreOptions) (*Report, error) {
+	ex := &exploration{opts: opts, rep: &Report{Strategy: opts.Strategy, Outcomes: map[string]int{}}}
 	start := time.Now()
-	defer func() { rep.Elapsed = time.Since(start) }()
-	record := func(res *Result) bool {
-		rep.Explored++
-		rep.Steps += res.Steps
-		rep.Outcomes[res.Outcome]++
-		if opts.Progress != nil {
-			opts.Progress(rep.Explored)
-		}
-		if len(res.Verdict.Violated()) > 0 {
-			if rep.Violation == nil {
-				rep.Violation = res
-			}
-			if opts.KeepGoing {
-				rep.Violating = append(rep.Violating, res)
-			}
-			return !opts.KeepGoing
-		}
-		return false
-	}
+	var err error
 	switch opts.Strategy.Name {
 	case "exhaustive", "preempt":
-		budget := -1
-		if opts.Strategy.Name == "preempt" {
-			budget = opts.Strategy.K
-		}
-		prefix := []int{}
-		for {
-			if err := ctx.Err(); err != nil {
-				return rep, err
-			}
-			choices := Replay(prefix)
-			res, err := e.Run(ctx, sc, &choices)
-			if err != nil {
-				return rep, fmt.Errorf("schedule %v: %w", prefix, err)
-			}
-			if record(res) || (opts.Max > 0 && rep.Explored >= opts.Max) {
-				return rep, nil
-			}
-			next, skipped, ok := backtrack(res, budget)
-			rep.Skipped += skipped
-			if !ok {
-				rep.Complete = true
-				return rep, nil
-			}
-			prefix = next
-		}
+		err = ex.depthFirst(ctx, execs, sc)
 	case "pct":
-		runs := opts.Max
-		if runs == 0 {
-			runs = 200
-		}
-		length := 0
-		for i := range runs {
-			if err := ctx.Err(); err != nil {
-				return rep, err
-			}
-			res, err := e.Run(ctx, sc, newPCT(opts.Strategy, i, max(length, 8)))
-			if err != nil {
-				return rep, err
-			}
-			length = max(length, res.Steps)
-			if record(res) {
-				return rep, nil
-			}
-		}
-		return rep, nil
+		err = ex.pct(ctx, execs[0], sc)
+	default:
+		err = errors.New("unknown strategy " + opts.Strategy.Name)
 	}
-	return rep, errors.New("unknown strategy " + opts.Strategy.Name)
+	ex.rep.Elapsed = time.Since(start)
+	return ex.rep, err
 }
 
-// backtrack finds the next schedule in depth-first order: the deepest point
-// with a choice not tried yet that is not redundant and stays within the
-// preemption budget (-1: none). It counts the redundant choices it passes.
-func backtrack(res *Result, budget int) (next []int, skipped int, ok bool) {
-	for i := len(res.Points) - 1; i >= 0; i-- {
+// exploration is the state one Explore shares among its executors.
+type exploration struct {
+	opts  ExploreOptions
+	mu    sync.Mutex
+	rep   *Report
+	stop  bool // a violation was found (without KeepGoing), Max was reached, or an error
+	work  *sync.Cond
+	queue [][]int // subtrees (by prefix) nobody explores yet
+	busy  int     // executors exploring a subtree
+	total int     // executors
+}
+
+// record counts a schedule's run and reports whether to stop.
+func (ex *exploration) record(res *Result) bool {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	r := ex.rep
+	r.Explored++
+	r.Steps += res.Steps
+	r.Outcomes[res.Outcome]++
+	if ex.opts.Progress != nil {
+		ex.opts.Progress(r.Explored)
+	}
+	if len(res.Verdict.Violated()) > 0 {
+		if r.Violation == nil {
+			r.Violation = res
+		}
+		if ex.opts.KeepGoing {
+			r.Violating = append(r.Violating, res)
+		} else {
+			ex.stop = true
+		}
+	}
+	if ex.opts.Max > 0 && r.Explored >= ex.opts.Max {
+		ex.stop = true
+	}
+	return ex.stop
+}
+
+func (ex *exploration) stopped() bool {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	return ex.stop
+}
+
+// budget is the preemption bound (-1: none).
+func (ex *exploration) budget() int {
+	if ex.opts.Strategy.Name == "preempt" {
+		return ex.opts.Strategy.K
+	}
+	return -1
+}
+
+func (ex *exploration) depthFirst(ctx context.Context, execs []*Executor, sc Scenario) error {
+	ex.rep.Complete = true // unless cut short
+	ex.work = sync.NewCond(&ex.mu)
+	ex.queue = [][]int{{}} // the whole tree
+	ex.busy, ex.total = len(execs), len(execs)
+	var wg sync.WaitGroup
+	errs := make([]error, len(execs))
+	for w, e := range execs {
+		wg.Go(func() {
+			for {
+				prefix, ok := ex.take()
+				if !ok {
+					return
+				}
+				if err := ex.subtree(ctx, e, sc, prefix); err != nil {
+					errs[w] = err
+					ex.halt()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if ex.stopped() {
+		ex.rep.Complete = false
+	}
+	return errors.Join(errs...)
+}
+
+// take waits for a subtree to explore; false when there is none left (or
+// the exploration stopped).
+func (ex *exploration) take() ([]int, bool) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	ex.busy--
+	for len(ex.queue) == 0 && ex.busy > 0 && !ex.stop {
+		ex.work.Wait()
+	}
+	if len(ex.queue) == 0 || ex.stop {
+		ex.work.Broadcast() // wake the others: nothing more will come
+		return nil, false
+	}
+	prefix := ex.queue[0]
+	ex.queue = ex.queue[1:]
+	ex.busy++
+	return prefix, true
+}
+
+func (ex *exploration) halt() {
+	ex.mu.Lock()
+	ex.stop = true
+	ex.work.Broadcast()
+	ex.mu.Unlock()
+}
+
+// idle reports whether an executor waits for work.
+func (ex *exploration) idle() bool {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	return len(ex.queue) == 0 && ex.busy < ex.total
+}
+
+// subtree explores, depth first, the schedules that start with prefix,
+// backtracking only at points after it. When another executor is idle, it
+// gives away every alternative of its shallowest open point — the biggest
+// subtrees it has left — and stops backtracking there itself.
+func (ex *exploration) subtree(ctx context.Context, e *Executor, sc Scenario, prefix []int) error {
+	floor := len(prefix)
+	for !ex.stopped() {
+		res, err := ex.run(ctx, e, sc, prefix)
+		if err != nil {
+			return err
+		}
+		if ex.record(res) {
+			ex.halt()
+			return nil
+		}
+		if ex.idle() {
+			floor = ex.donate(res, floor)
+		}
+		next, ok := ex.backtrack(res, floor)
+		if !ok {
+			return nil
+		}
+		prefix = next
+	}
+	return nil
+}
+
+// donate queues every alternative at the shallowest point at or after floor
+// that has any, and returns the new floor below it.
+func (ex *exploration) donate(res *Result, floor int) int {
+	for i := floor; i < len(res.Points); i++ {
+		var gifts [][]int
+		for c := range ex.alternatives(res, i) {
+			gifts = append(gifts, append(append([]int{}, res.Choices[:i]...), c))
+		}
+		if len(gifts) == 0 {
+			continue
+		}
+		ex.mu.Lock()
+		ex.queue = append(ex.queue, gifts...)
+		ex.work.Broadcast()
+		ex.mu.Unlock()
+		return i + 1
+	}
+	return floor
+}
+
+func (ex *exploration) run(ctx context.Context, e *Executor, sc Scenario, prefix []int) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	choices := Replay(prefix)
+	res, err := e.Run(ctx, sc, &choices)
+	if err != nil {
+		return nil, fmt.Errorf("schedule %v: %w", prefix, err)
+	}
+	return res, nil
+}
+
+// alternatives yields the choices at point i after the one res made that are
+// worth a subtree: not redundant (symmetric), not parked (sleep set), within
+// the preemption budget. It counts the ones it skips.
+func (ex *exploration) alternatives(res *Result, i int) func(yield func(int) bool) {
+	return func(yield func(int) bool) {
 		p := res.Points[i]
 		used := 0
 		for j := range i {
@@ -163,17 +283,53 @@ func backtrack(res *Result, budget int) (next []int, skipped int, ok bool) {
 			}
 		}
 		for c := res.Choices[i] + 1; c < len(p.Options); c++ {
-			if p.Redundant[c] {
-				skipped++
+			if p.Redundant[c] || p.Parked[c] {
+				ex.mu.Lock()
+				ex.rep.Skipped++
+				ex.mu.Unlock()
 				continue
 			}
-			if budget >= 0 && p.CurrentEnabled && used+1 > budget {
-				break // every later choice is a preemption too
+			if b := ex.budget(); b >= 0 && p.CurrentEnabled && used+1 > b {
+				return // every later choice is a preemption too
 			}
-			return append(append([]int{}, res.Choices[:i]...), c), skipped, true
+			if !yield(c) {
+				return
+			}
 		}
 	}
-	return nil, skipped, false
+}
+
+// backtrack finds the next schedule in depth-first order: the deepest point
+// at or after floor with an alternative left.
+func (ex *exploration) backtrack(res *Result, floor int) ([]int, bool) {
+	for i := len(res.Points) - 1; i >= floor; i-- {
+		for c := range ex.alternatives(res, i) {
+			return append(append([]int{}, res.Choices[:i]...), c), true
+		}
+	}
+	return nil, false
+}
+
+func (ex *exploration) pct(ctx context.Context, e *Executor, sc Scenario) error {
+	runs := ex.opts.Max
+	if runs == 0 {
+		runs = 200
+	}
+	length := 0
+	for i := range runs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		res, err := e.Run(ctx, sc, newPCT(ex.opts.Strategy, i, max(length, 8)))
+		if err != nil {
+			return err
+		}
+		length = max(length, res.Steps)
+		if ex.record(res) {
+			return nil
+		}
+	}
+	return nil
 }
 
 // pct is a PCT chooser (Burckhardt et al., ASPLOS 2010): clients get random

@@ -26,9 +26,24 @@ type Point struct {
 	// Redundant marks options whose run is symmetric to an earlier option's
 	// (same remaining calls, same answers so far, both between calls).
 	Redundant []bool
+	// Parked marks options in the sleep set: their next statement commutes
+	// with everything run since an earlier branch explored them first, so
+	// running them now leads only to runs already explored (Godefroid's sleep
+	// sets; two reads commute).
+	Parked []bool
 	// CurrentEnabled: the current client could move, so any choice but 0 is
 	// a preemption.
 	CurrentEnabled bool
+}
+
+// firstAwake is the first option that is not parked, or 0 if all are.
+func (p Point) firstAwake() int {
+	for i := range p.Options {
+		if !p.Parked[i] {
+			return i
+		}
+	}
+	return 0
 }
 
 // Chooser makes the choices of a schedule.
@@ -36,15 +51,16 @@ type Chooser interface {
 	Choose(p Point) int
 }
 
-// Replay makes the given choices, then 0 (keep the current client running)
-// once they run out. Out-of-range choices wrap around, so any list of
-// numbers is a valid schedule.
+// Replay makes the given choices, then keeps the current client running
+// (choice 0, or the first option not parked) once they run out.
+// Out-of-range choices wrap around, so any list of numbers is a valid
+// schedule.
 type Replay []int
 
 // Choose implements Chooser.
 func (r *Replay) Choose(p Point) int {
 	if len(*r) == 0 {
-		return 0
+		return p.firstAwake()
 	}
 	c := (*r)[0]
 	*r = (*r)[1:]
@@ -140,7 +156,8 @@ func (r *run) arrive(client int, sql string, args []any) {
 
 // sleeper is the Sleeper of client: under the scheduler a wait — a retry's
 // backoff, a poll that saw no change, an idle worker — lasts until another
-// client steps.
+// client ends a transaction (nothing it could see changes before that), or
+// until nobody else can move, when time is let pass.
 func (r *run) sleeper(client int) protocol.Sleeper {
 	return func(ctx context.Context, _ time.Duration) {
 		r.send(event{client: client, kind: evSleep})
@@ -319,6 +336,8 @@ type scheduler struct {
 	sinceOp  []int      // statements other than BEGIN granted since the client's last call began
 	waiting  []bool
 	inTx     []bool // the client is inside an explicit transaction
+	restarts []int  // rollbacks since the client's call began (retries)
+	parked   map[int]bool
 	current  int
 	chooser  Chooser
 	res      Result
@@ -326,7 +345,7 @@ type scheduler struct {
 }
 
 func (s *scheduler) loop(ctx context.Context, stopWorker context.CancelFunc) (*Result, error) {
-	s.waiting, s.inTx = make([]bool, s.total), make([]bool, s.total)
+	s.waiting, s.inTx, s.restarts, s.parked = make([]bool, s.total), make([]bool, s.total), make([]int, s.total), map[int]bool{}
 	for {
 		if err := s.settle(ctx); err != nil {
 			return nil, err
@@ -386,23 +405,37 @@ func (s *scheduler) loop(ctx context.Context, stopWorker context.CancelFunc) (*R
 		k := s.r.step.Add(1)
 		s.res.Transcript = append(s.res.Transcript, fmt.Sprintf("%4d  %s: %s", k, s.name(pick), describeStatement(s.next[pick])))
 		s.status[pick] = inStatement
-		if !isBegin(s.next[pick].sql) {
+		switch sql := s.next[pick].sql; {
+		case hasPrefixFold(sql, "rollback"):
+			// A rolled-back attempt leaves nothing behind: the client is back
+			// at the start of its call, one retry further.
+			s.sinceOp[pick], s.restarts[pick] = 0, s.restarts[pick]+1
+		case !isBegin(sql):
 			s.sinceOp[pick]++ // BEGIN changes nothing a symmetric client could tell apart
 		}
-		// Locks are released only when a transaction ends: by COMMIT or
-		// ROLLBACK, or at the end of a statement outside a transaction.
-		// Only then can a blocked client have been released.
+		for c := range s.parked {
+			if c == pick || !commute(s.next[c].sql, s.next[pick].sql) {
+				delete(s.parked, c)
+			}
+		}
+		// Locks are released, and data changes become visible, only when a
+		// transaction ends: by COMMIT or ROLLBACK, or at the end of a
+		// statement outside a transaction (a plain read outside one changes
+		// nothing and holds no lock).
 		sql := s.next[pick].sql
-		releases := !s.inTx[pick] || isEnd(sql)
+		releases := !s.inTx[pick] && !isRead(sql) || isEnd(sql)
 		switch {
 		case isBegin(sql):
 			s.inTx[pick] = true
 		case isEnd(sql):
 			s.inTx[pick] = false
 		}
+		// A sleeper waits for something to change, and only a transaction
+		// that ends can change what it reads: it wakes on those steps alone.
+		// The same steps are the only ones that can release a lock.
 		for i, st := range s.status {
 			switch {
-			case st == asleep && i != pick:
+			case st == asleep && i != pick && releases:
 				s.status[i] = running
 				s.r.wakes[i] <- struct{}{}
 			case st == blocked && releases:
@@ -460,7 +493,7 @@ func (s *scheduler) choose(enabled []int) int {
 		s.current = p.Options[0]
 		return s.current
 	}
-	p.Redundant = make([]bool, len(p.Options))
+	p.Redundant, p.Parked = make([]bool, len(p.Options)), make([]bool, len(p.Options))
 	if s.e.Reduce {
 		seen := map[string]bool{}
 		for i, c := range p.Options {
@@ -468,9 +501,19 @@ func (s *scheduler) choose(enabled []int) int {
 				p.Redundant[i] = seen[key]
 				seen[key] = true
 			}
+			p.Parked[i] = s.parked[c]
 		}
 	}
 	choice := s.chooser.Choose(p)
+	if s.e.Reduce {
+		// A depth-first explorer has run every awake option before this
+		// one: those that commute with it go to sleep.
+		for i, c := range p.Options[:choice] {
+			if !p.Redundant[i] && !p.Parked[i] && commute(s.next[c].sql, s.next[p.Options[choice]].sql) {
+				s.parked[c] = true
+			}
+		}
+	}
 	s.res.Points = append(s.res.Points, p)
 	s.res.Choices = append(s.res.Choices, choice)
 	s.current = p.Options[choice]
@@ -478,19 +521,21 @@ func (s *scheduler) choose(enabled []int) int {
 }
 
 // symmetryKey is what makes two clients interchangeable: both between calls
-// (no statement of the next call run yet), the same calls left, the same
-// answers so far. The worker is never interchangeable.
+// or attempts (no statement of the current attempt run yet), the same calls
+// left, the same answers so far, the same number of retries. The worker is
+// never interchangeable.
 func (s *scheduler) symmetryKey(c int) (string, bool) {
 	if c >= s.n || s.sinceOp[c] != 0 {
 		return "", false
 	}
-	return strings.Join(s.ops[c], ";") + "|" + fmt.Sprint(s.e.remaining(c, len(s.ops[c]))), true
+	return fmt.Sprintf("%s|%s|%d", strings.Join(s.ops[c], ";"), s.e.remaining(c, len(s.ops[c])), s.restarts[c]), true
 }
 
 // settle waits until every client is at a gate, asleep, done or blocked on a
 // lock: one select over every client's events, plus a poll of the server
 // for the clients whose statement is in flight.
 func (s *scheduler) settle(ctx context.Context) error {
+	polls := 0
 	for {
 		for drained := false; !drained; {
 			select {
@@ -516,24 +561,28 @@ func (s *scheduler) settle(ctx context.Context) error {
 			s.flushPause()
 			return nil
 		}
-		if goCode {
-			// Go code always ends at a gate, asleep or done: just wait.
+		if goCode || !s.mayBlock(inFlight) {
+			// Go code always ends at a gate, asleep or done, and a statement
+			// that takes no lock ends by itself: just wait.
 			if err := s.await(ctx, nil); err != nil {
 				return err
 			}
 			continue
 		}
-		// Most statements finish within a millisecond; only those that do
-		// not are worth asking the server about.
-		timeout := time.NewTimer(time.Millisecond)
-		err := s.await(ctx, timeout.C)
-		timeout.Stop()
-		if err == nil {
-			continue
+		// Give the statements a moment, then ask the server. The check is
+		// cheap (about 50 µs); the timer fires late on a busy machine.
+		if polls > 0 {
+			timeout := time.NewTimer(300 * time.Microsecond)
+			err := s.await(ctx, timeout.C)
+			timeout.Stop()
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, errTimeout) {
+				return err
+			}
 		}
-		if !errors.Is(err, errTimeout) {
-			return err
-		}
+		polls++
 		// Settled only when every statement in flight is blocked: while one
 		// is still running it may release the others (a COMMIT on its way).
 		allBlocked := true
@@ -559,6 +608,17 @@ func (s *scheduler) settle(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// mayBlock reports whether any of the statements may wait for a lock: a
+// plain read, BEGIN, COMMIT and ROLLBACK never do.
+func (s *scheduler) mayBlock(clients []int) bool {
+	for _, c := range clients {
+		if sql := s.next[c].sql; !isRead(sql) && !isBegin(sql) && !isEnd(sql) {
+			return true
+		}
+	}
+	return false
 }
 
 // errTimeout is await's report that the timer fired first.
@@ -595,7 +655,7 @@ func (s *scheduler) handle(ev event) error {
 		s.status[c] = asleep
 	case evOp:
 		s.ops[c] = append(s.ops[c], ev.text)
-		s.sinceOp[c] = 0
+		s.sinceOp[c], s.restarts[c] = 0, 0
 		s.pause = append(s.pause, fmt.Sprintf("        %s: %s", s.name(c), ev.text))
 	case evDone:
 		s.status[c] = done
@@ -623,6 +683,9 @@ func (s *scheduler) isBlocked(ctx context.Context, c int) (bool, error) {
 			others = append(others, int32(sess.pid))
 		}
 	}
+	if len(others) == 0 {
+		return false, nil // alone, nobody can hold what it waits for
+	}
 	var isBlocked bool
 	err := s.e.control.QueryRow(ctx, "SELECT pg_isolation_test_session_is_blocked($1, $2)", int32(s.sessions[c].pid), others).Scan(&isBlocked)
 	return isBlocked, err
@@ -632,6 +695,31 @@ func isBegin(sql string) bool { return hasPrefixFold(sql, "begin") }
 
 // isEnd reports a statement that ends a transaction (pgx sends these).
 func isEnd(sql string) bool { return hasPrefixFold(sql, "commit") || hasPrefixFold(sql, "rollback") }
+
+// commute reports statements whose order does not matter: BEGIN with
+// anything (it takes no snapshot and no lock); two plain reads (a SELECT
+// without a locking clause writes nothing and waits for nothing); and a plain
+// read with a SELECT … FOR UPDATE, which locks rows but changes nothing a
+// read can see, and does not wait for a read.
+func commute(a, b string) bool {
+	return isBegin(a) || isBegin(b) || isRead(a) && (isRead(b) || isLockOnly(b)) || isLockOnly(a) && isRead(b)
+}
+
+// isLockOnly reports a SELECT … FOR UPDATE: a statement that only locks.
+func isLockOnly(sql string) bool {
+	upper := strings.ToUpper(strings.TrimSpace(sql))
+	return strings.HasPrefix(upper, "SELECT") && strings.Contains(upper, " FOR UPDATE") && !strings.Contains(upper, "PG_ADVISORY")
+}
+
+func isRead(sql string) bool {
+	sql = strings.TrimSpace(sql)
+	if strings.HasPrefix(sql, protocol.PollMarker) {
+		sql = sql[len(protocol.PollMarker):]
+	}
+	upper := strings.ToUpper(sql)
+	return strings.HasPrefix(upper, "SELECT") && !strings.Contains(upper, " FOR UPDATE") && !strings.Contains(upper, " FOR SHARE") &&
+		!strings.Contains(upper, " FOR NO KEY") && !strings.Contains(upper, " FOR KEY") && !strings.Contains(upper, "PG_ADVISORY")
+}
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)

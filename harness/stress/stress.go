@@ -90,15 +90,17 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	}
 	connect := func(ctx context.Context) (*pgx.Conn, error) {
 		c := cfg.Server.ConnConfig()
-		protocol.Configure(c, cfg.Variant)
+		protocol.ConfigureClient(c, cfg.Variant, protocol.SchemaName(cfg.Variant))
 		return pgx.ConnectConfig(ctx, c)
 	}
-	control, err := connect(ctx)
+	controlConfig := cfg.Server.ConnConfig()
+	protocol.Configure(controlConfig, cfg.Variant, protocol.SchemaName(cfg.Variant))
+	control, err := pgx.ConnectConfig(ctx, controlConfig)
 	if err != nil {
 		return Summary{}, err
 	}
 	defer control.Close(context.Background())
-	if err := protocol.Install(ctx, control, cfg.Variant); err != nil {
+	if err := protocol.Install(ctx, control, cfg.Variant, protocol.SchemaName(cfg.Variant)); err != nil {
 		return Summary{}, err
 	}
 	seeds := rand.New(rand.NewPCG(uint64(cfg.Seed), 0))
