@@ -20,13 +20,18 @@ func SchemaName(v Variant) string {
 	return "jb_" + strings.ReplaceAll(v.Info().Name, "-", "_")
 }
 
-// Install creates v's tables in schema if they do not exist yet. It is safe
-// to call from several connections at once.
-func Install(ctx context.Context, conn *pgx.Conn, v Variant, schema string) error {
-	schema = pgx.Identifier{schema}.Sanitize()
+// Install creates schema with v's tables, unless it exists already (the
+// variant's own DDL may drop what schema.sql creates, so it runs once). It is
+// safe to call from several connections at once.
+func Install(ctx context.Context, conn *pgx.Conn, v Variant, name string) error {
+	schema := pgx.Identifier{name}.Sanitize()
 	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		// One installer at a time: CREATE ... IF NOT EXISTS races with itself.
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('jbcheck install'))"); err != nil {
+			return err
+		}
+		var exists bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", name).Scan(&exists); err != nil || exists {
 			return err
 		}
 		// Without arguments pgx sends these as simple queries, so one Exec may
