@@ -116,9 +116,12 @@ func runExplore(ctx context.Context, args []string) error {
 		reductions = "off"
 	}
 	fmt.Printf("explore %s: %s\nworld: %s\n", v.Info().Name, sc, schedule.WorldString(sc.World))
-	fmt.Printf("strategy %s, reductions %s: %d schedules (%d statements) in %.2fs, %.0f schedules/s, %.0f statements/s; %d branches skipped (symmetric or asleep); %d distinct outcomes\n",
+	fmt.Printf("strategy %s, reductions %s: %d schedules (%d statements) in %.2fs, %.0f schedules/s, %.0f statements/s; %d distinct outcomes\n",
 		strategy, reductions, rep.Explored, rep.Steps, rep.Elapsed.Seconds(), rep.SchedulesPerSecond(),
-		float64(rep.Steps)/rep.Elapsed.Seconds(), rep.Skipped, len(rep.Outcomes))
+		float64(rep.Steps)/rep.Elapsed.Seconds(), len(rep.Outcomes))
+	if !*noReduce {
+		fmt.Println("(the raw count, without reductions: the same command with --no-reduce)")
+	}
 	if rep.Violation == nil {
 		if rep.Complete {
 			fmt.Println("verdict: every schedule the strategy allows was run, and every guarantee held in each")

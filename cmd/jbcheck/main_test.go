@@ -74,3 +74,33 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		t.Errorf("jbcheck run -h: exit %d, want 0", got)
 	}
 }
+
+func TestExploreThenReplay(t *testing.T) {
+	dir := t.TempDir()
+	scenario := "c0: join(u0,g0); c1: join(u0,g0)"
+	err := dispatch(context.Background(), []string{"explore", "--variant", "join-check-then-insert", "--scenario", scenario, "--out", dir})
+	if !errors.Is(err, errViolation) {
+		t.Fatalf("explore of the duplicate join: got %v, want a violation", err)
+	}
+	for _, f := range []string{"history.jsonl", "transcript.txt", "history.html"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("explore did not write %s: %v", f, err)
+		}
+	}
+	history := filepath.Join(dir, "history.jsonl")
+	if err := dispatch(context.Background(), []string{"replay", history}); !errors.Is(err, errViolation) {
+		t.Errorf("replay on the bug: got %v, want the violation again", err)
+	}
+	if err := dispatch(context.Background(), []string{"replay", "--variant", "locking", history}); err != nil {
+		t.Errorf("replay against locking: got %v, want every guarantee held", err)
+	}
+	if err := dispatch(context.Background(), []string{"explore", "--variant", "locking", "--scenario", scenario}); err != nil {
+		t.Errorf("explore of locking: got %v, want every schedule to hold", err)
+	}
+	if got := exitStatus(dispatch(context.Background(), []string{"explore", "--variant", "locking", "--scenario", "c0: jion(u0,g0)"})); got != 2 {
+		t.Errorf("a scenario typo: exit %d, want 2", got)
+	}
+	if got := exitStatus(dispatch(context.Background(), []string{"replay", "../../histories/testdata/join-2c-good.jsonl"})); got != 2 {
+		t.Errorf("replay of a stress history: exit %d, want 2", got)
+	}
+}

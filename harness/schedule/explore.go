@@ -64,7 +64,6 @@ type ExploreOptions struct {
 type Report struct {
 	Strategy  Strategy
 	Explored  int           // schedules run
-	Skipped   int           // branches not taken: symmetric to one taken, or asleep (sleep sets)
 	Elapsed   time.Duration // wall time of the whole exploration
 	Steps     int           // statements granted over all schedules
 	Complete  bool          // every schedule the strategy allows was run
@@ -272,7 +271,7 @@ func (ex *exploration) run(ctx context.Context, e *Executor, sc Scenario, prefix
 
 // alternatives yields the choices at point i after the one res made that are
 // worth a subtree: not redundant (symmetric), not parked (sleep set), within
-// the preemption budget. It counts the ones it skips.
+// the preemption budget.
 func (ex *exploration) alternatives(res *Result, i int) func(yield func(int) bool) {
 	return func(yield func(int) bool) {
 		p := res.Points[i]
@@ -284,9 +283,6 @@ func (ex *exploration) alternatives(res *Result, i int) func(yield func(int) boo
 		}
 		for c := res.Choices[i] + 1; c < len(p.Options); c++ {
 			if p.Redundant[c] || p.Parked[c] {
-				ex.mu.Lock()
-				ex.rep.Skipped++
-				ex.mu.Unlock()
 				continue
 			}
 			if b := ex.budget(); b >= 0 && p.CurrentEnabled && used+1 > b {

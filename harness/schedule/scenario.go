@@ -96,7 +96,11 @@ func WorldString(w model.World) string {
 	for _, g := range w.Groups {
 		groups = append(groups, fmt.Sprintf("%s:cap=%d:fee=%d", g.Name, g.Capacity, g.Fee))
 	}
-	return "users=" + strings.Join(users, ",") + " groups=" + strings.Join(groups, ",")
+	text := "users=" + strings.Join(users, ",")
+	if len(groups) > 0 {
+		text += " groups=" + strings.Join(groups, ",")
+	}
+	return text
 }
 
 // arity is how many arguments each operation takes; the last argument of
