@@ -97,13 +97,21 @@ func (s *Server) DataDir() string {
 func (s *Server) Crash() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.embedded == nil {
-		return ErrNotEmbedded
-	}
-	if s.stopped {
-		return ErrStopped
+	if err := s.running(); err != nil {
+		return err
 	}
 	s.embedded.kill()
+	return nil
+}
+
+// running reports why the embedded cluster cannot be crashed or restarted.
+func (s *Server) running() error {
+	switch {
+	case s.embedded == nil:
+		return ErrNotEmbedded
+	case s.stopped:
+		return ErrStopped
+	}
 	return nil
 }
 
@@ -112,11 +120,8 @@ func (s *Server) Crash() error {
 func (s *Server) Restart(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.embedded == nil {
-		return ErrNotEmbedded
-	}
-	if s.stopped {
-		return ErrStopped
+	if err := s.running(); err != nil {
+		return err
 	}
 	s.embedded.kill()
 	if err := s.embedded.start(ctx); err != nil {
