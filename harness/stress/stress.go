@@ -154,7 +154,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	defer stopAuditor()
 	auditorDone := make(chan error, 1)
 	if cfg.AuditEvery >= 0 {
-		aconn, err := connect(ctx)
+		aconn, err := pgx.ConnectConfig(ctx, controlConfig) // a harness connection: not the variant's isolation
 		if err != nil {
 			return Summary{}, err
 		}
