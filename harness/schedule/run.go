@@ -338,10 +338,13 @@ type scheduler struct {
 	inTx     []bool // the client is inside an explicit transaction
 	restarts []int  // rollbacks since the client's call began (retries)
 	parked   map[int]bool
-	current  int
-	chooser  Chooser
-	res      Result
-	pause    []string // transcript lines of the current pause, sorted before they are kept
+	// finalRound: the worker was woken for a round after every client
+	// finished.
+	finalRound bool
+	current    int
+	chooser    Chooser
+	res        Result
+	pause      []string // transcript lines of the current pause, sorted before they are kept
 }
 
 func (s *scheduler) loop(ctx context.Context, stopWorker context.CancelFunc) (*Result, error) {
@@ -359,8 +362,16 @@ func (s *scheduler) loop(ctx context.Context, stopWorker context.CancelFunc) (*R
 		if len(enabled) == 0 {
 			if s.ordinaryDone() {
 				if s.total > s.n && s.status[s.n] != done {
-					// The worker is idle and nobody will step again: it has
-					// caught up. Stop it.
+					// The worker is idle and nobody will step again. Its last
+					// round may have taken its snapshot before the last
+					// commit, so it gets one more round; once it is idle
+					// again, it has caught up: stop it.
+					if !s.finalRound {
+						s.finalRound = true
+						s.status[s.n] = running
+						s.r.wakes[s.n] <- struct{}{}
+						continue
+					}
 					stopWorker()
 					s.status[s.n] = running
 					continue
