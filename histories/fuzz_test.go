@@ -13,9 +13,13 @@ import (
 // histories in testdata. The reader must never panic, must fail only with a
 // *ParseError, and what it accepts must check without panicking and write
 // back to a history that reads the same.
+//
+// Seeds: the stress and hand-made histories of testdata and the
+// schedule-mode counterexamples of corpus.
 func FuzzRead(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.jsonl")
-	for _, file := range files {
+	corpus, _ := filepath.Glob("corpus/*.jsonl")
+	for _, file := range append(files, corpus...) {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)

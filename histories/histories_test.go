@@ -45,6 +45,28 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
+// TestCorpusOfMinimalCounterexamples: every history in corpus/ — one
+// minimal counterexample per bug variant, named for it — still shows a
+// violation when checked offline. (harness/schedule replays them.)
+func TestCorpusOfMinimalCounterexamples(t *testing.T) {
+	files, _ := filepath.Glob("corpus/*.jsonl")
+	if len(files) == 0 {
+		t.Fatal("no corpus")
+	}
+	for _, file := range files {
+		h, err := ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name := strings.TrimSuffix(filepath.Base(file), ".jsonl"); h.Header.Variant != name {
+			t.Errorf("%s holds a history of %s", file, h.Header.Variant)
+		}
+		if v := Check(h, CheckOptions{}); len(v.Violated()) == 0 {
+			t.Errorf("%s: no violation (%v)", file, v.Statuses)
+		}
+	}
+}
+
 func TestReadRejectsMalformedLinesWithFileAndLine(t *testing.T) {
 	good, err := os.ReadFile("testdata/join-2c-good.jsonl")
 	if err != nil {

@@ -28,10 +28,11 @@ func runCheck(_ context.Context, args []string) error {
 	fs := newFlagSet("check")
 	timeout := fs.Duration("check-timeout", 30*time.Second, "porcupine's time limit per world; past it the world is `unknown`")
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
-	if err := parseFlags(fs, args, 1); err != nil {
+	positional, err := parseFlags(fs, args, 1)
+	if err != nil {
 		return err
 	}
-	path := fs.Arg(0)
+	path := positional[0]
 	h, err := histories.ReadFile(path)
 	if err != nil {
 		return err

@@ -51,7 +51,7 @@ func runRun(ctx context.Context, args []string) error {
 	dsn := fs.String("dsn", "", "an existing server to use instead of the embedded one (only a jbcheck_* database is touched)")
 	checkTimeout := fs.Duration("check-timeout", 30*time.Second, "porcupine's time limit per world")
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
-	if err := parseFlags(fs, args, 0); err != nil {
+	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
 	if *variantName == "" {

@@ -45,10 +45,10 @@ func runStress(ctx context.Context, args []string) error {
 	target := fs.Float64("target", 0.01, "with no failure, the rate to show the command is below")
 	outDir := fs.String("out", "", "where failing runs' outputs go (default out/stress-TIME)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if err := parseFlags(fs, args, -1); err != nil {
+	command, err := parseFlags(fs, args, -1)
+	if err != nil {
 		return err
 	}
-	command := fs.Args()
 	if len(command) == 0 {
 		return fmt.Errorf("%w: stress needs a command after --, for example: jbcheck stress -n 50 -- go test -count=1 ./...", errUsage)
 	}

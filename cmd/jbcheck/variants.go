@@ -24,7 +24,7 @@ func init() {
 func runVariants(_ context.Context, args []string) error {
 	fs := newFlagSet("variants")
 	asJSON := fs.Bool("json", false, "print JSON for machines")
-	if err := parseFlags(fs, args, 0); err != nil {
+	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
 	type row struct {
@@ -75,18 +75,31 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args and checks the number of positional arguments
-// (wantArgs < 0: any number).
-func parseFlags(fs *flag.FlagSet, args []string, wantArgs int) error {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return errHelp
+// parseFlags parses args and returns the positional arguments, checking
+// their number.
+// With wantArgs ≥ 0, flags may also come after the positional arguments
+// (`jbcheck replay FILE --variant locking`); with wantArgs < 0 (any number),
+// everything after the first positional argument, or after --, is positional,
+// as `jbcheck stress -- CMD ARGS` needs.
+func parseFlags(fs *flag.FlagSet, args []string, wantArgs int) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return nil, errHelp
+			}
+			return nil, fmt.Errorf("%w: %s: %v (run `jbcheck help %s`)", errUsage, fs.Name(), err, fs.Name())
 		}
-		return fmt.Errorf("%w: %s: %v (run `jbcheck help %s`)", errUsage, fs.Name(), err, fs.Name())
+		args = fs.Args()
+		if wantArgs < 0 || len(args) == 0 {
+			positional = append(positional, args...)
+			break
+		}
+		positional, args = append(positional, args[0]), args[1:]
 	}
-	if wantArgs >= 0 && fs.NArg() != wantArgs {
-		return fmt.Errorf("%w: %s takes %d argument(s), got %d: %q (run `jbcheck help %s`)",
-			errUsage, fs.Name(), wantArgs, fs.NArg(), fs.Args(), fs.Name())
+	if wantArgs >= 0 && len(positional) != wantArgs {
+		return nil, fmt.Errorf("%w: %s takes %d argument(s), got %d: %q (run `jbcheck help %s`)",
+			errUsage, fs.Name(), wantArgs, len(positional), positional, fs.Name())
 	}
-	return nil
+	return positional, nil
 }

@@ -2,9 +2,11 @@ package schedule
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"jbcheck/harness/pgtest"
 	"jbcheck/harness/protocol"
+	"jbcheck/histories"
 	"jbcheck/model"
 )
 
@@ -231,6 +234,46 @@ func TestReductionsAreSound(t *testing.T) {
 				t.Errorf("the reductions explored more: %d schedules, %d without", reduced, raw)
 			}
 			t.Logf("%d schedules without reductions, %d with; %d outcomes", raw, reduced, len(redO))
+		})
+	}
+}
+
+// TestCorpusReplays replays every minimal counterexample kept in
+// histories/corpus: on its own (bug) variant it must give the recorded
+// answers and violate a guarantee again; on every correct variant the same
+// scenario and schedule must keep every guarantee.
+func TestCorpusReplays(t *testing.T) {
+	files, _ := filepath.Glob("../../histories/corpus/*.jsonl")
+	if len(files) == 0 {
+		t.Fatal("no corpus")
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			h, err := histories.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var recorded ScenarioHeader
+			if err := json.Unmarshal(h.Header.Scenario, &recorded); err != nil {
+				t.Fatal(err)
+			}
+			sc := mustParse(t, recorded.Clients, recorded.World)
+			replay := func(variant string) *Result {
+				choices := Replay(h.Header.Schedule)
+				res, err := executor(t, variant, recorded.Reduce).Run(context.Background(), sc, &choices)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			if res := replay(h.Header.Variant); len(res.Verdict.Violated()) == 0 || res.Outcome != Outcome(h) {
+				t.Errorf("on %s: violated %v, same outcome %v", h.Header.Variant, res.Verdict.Violated(), res.Outcome == Outcome(h))
+			}
+			for _, v := range pgtest.Correct() {
+				if res := replay(v.Info().Name); !res.Verdict.Passed() {
+					t.Errorf("on %s: %v", v.Info().Name, res.Verdict.Findings)
+				}
+			}
 		})
 	}
 }
