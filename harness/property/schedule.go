@@ -14,8 +14,8 @@ import (
 
 // Scenarios draws small schedule-mode scenarios: one world with one or two
 // users and one group, one to three clients, one or two calls each. Races
-// need clients to meet on the same rows, so half the time every call is the
-// same operation. Shrinking goes toward fewer clients and calls, one user,
+// need clients to meet on the same rows, so most of the time every call is
+// the same operation (or a join or a leave). Shrinking goes toward fewer clients and calls, one user,
 // rich users (no deposit needed to afford a fee), the first operation (join)
 // and smaller amounts.
 func Scenarios() *rapid.Generator[schedule.Scenario] {
@@ -24,10 +24,14 @@ func Scenarios() *rapid.Generator[schedule.Scenario] {
 		for i := range rapid.IntRange(1, 2).Draw(t, "users") {
 			w.Users = append(w.Users, model.User{Name: fmt.Sprintf("u%d", i), Opening: rapid.SampledFrom([]int64{100, 60, 20, 0}).Draw(t, "opening")})
 		}
+		// Theme 0: any calls; 1–6: one operation only; 7: joins and leaves
+		// only (a member leaving twice at once needs a join first).
 		calls := workload.Inputs(w)
-		if theme := rapid.IntRange(0, len(model.Ops)).Draw(t, "theme"); theme > 0 {
-			op := model.Ops[theme-1]
-			calls = calls.Filter(func(in model.Input) bool { return in.Op == op || (op == model.OpTransfer && len(w.Users) < 2) })
+		switch theme := rapid.IntRange(0, len(model.Ops)+1).Draw(t, "theme"); {
+		case theme == len(model.Ops)+1:
+			calls = rapid.OneOf(workload.InputsOf(w, model.OpJoin), workload.InputsOf(w, model.OpLeave))
+		case theme > 0:
+			calls = workload.InputsOf(w, model.Ops[theme-1])
 		}
 		clients := rapid.SliceOfN(rapid.SliceOfN(calls, 1, 2), 1, 3).Draw(t, "clients")
 		return schedule.Scenario{World: w, Clients: clients}
@@ -46,6 +50,15 @@ func Schedules() *rapid.Generator[[]int] {
 type Counterexample struct {
 	Scenario schedule.Scenario
 	Result   *schedule.Result
+}
+
+// Calls counts the counterexample's calls.
+func (c Counterexample) Calls() int {
+	n := 0
+	for _, calls := range c.Scenario.Clients {
+		n += len(calls)
+	}
+	return n
 }
 
 // Guarantees is the schedule-mode property of a variant: in every scenario

@@ -40,6 +40,14 @@ func Inputs(w model.World) *rapid.Generator[model.Input] {
 	})
 }
 
+// InputsOf draws well-formed calls of one operation in world w (a transfer
+// in a one-user world is drawn as a deposit).
+func InputsOf(w model.World, op model.Op) *rapid.Generator[model.Input] {
+	return rapid.Custom(func(t *rapid.T) model.Input {
+		return buildInput(drawer{t}, w, Mix{op: 1})
+	})
+}
+
 // drawer draws choices from rapid, so that rapid can shrink them.
 type drawer struct{ t *rapid.T }
 
