@@ -10,16 +10,19 @@ import (
 // Minimize shrinks a scenario whose runs violate a guarantee: it removes
 // whole clients, then single calls, then halves amounts, keeping each change
 // for which an exploration (at most two preemptions) still finds a schedule
-// that violates one of the guarantees in want. It returns the smallest
-// scenario and its first violating schedule in depth-first order — the one
-// closest to running the clients one after the other.
+// that violates one of the guarantees res violated. It starts from res, the
+// run known to fail (its schedule may need more preemptions than the
+// exploration allows), and returns the smallest scenario with its first
+// violating schedule in depth-first order — the one closest to running the
+// clients one after the other.
 //
 // It is the second half of shrinking: rapid shrinks a scenario and a
 // schedule together, but a schedule's choices index the clients that can
 // move, so removing a client changes what every later choice means and
 // rapid stops at a local minimum. Exploring each candidate scenario instead
 // of replaying one schedule removes that coupling.
-func Minimize(ctx context.Context, execs []*Executor, sc Scenario, want []model.Guarantee) (Scenario, *Result, error) {
+func Minimize(ctx context.Context, execs []*Executor, sc Scenario, res *Result) (Scenario, *Result, error) {
+	want := res.Verdict.Violated()
 	fails := func(cand Scenario) (*Result, error) {
 		rep, err := Explore(ctx, execs, cand, ExploreOptions{Strategy: Strategy{Name: "preempt", K: 2}, Max: 2000})
 		if err != nil || rep.Violation == nil {
@@ -32,10 +35,7 @@ func Minimize(ctx context.Context, execs []*Executor, sc Scenario, want []model.
 		}
 		return nil, nil
 	}
-	best, err := fails(sc)
-	if err != nil || best == nil {
-		return sc, best, err
-	}
+	best := res
 	for changed := true; changed; {
 		changed = false
 		for _, cand := range smaller(sc) {
