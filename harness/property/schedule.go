@@ -52,15 +52,6 @@ type Counterexample struct {
 	Result   *schedule.Result
 }
 
-// Calls counts the counterexample's calls.
-func (c Counterexample) Calls() int {
-	n := 0
-	for _, calls := range c.Scenario.Clients {
-		n += len(calls)
-	}
-	return n
-}
-
 // Guarantees is the schedule-mode property of a variant: in every scenario
 // and schedule rapid draws, every guarantee holds (L and I1–I6 on the final
 // audit). On a failure, failing receives the counterexample; rapid replays
