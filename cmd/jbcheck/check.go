@@ -28,12 +28,7 @@ func runCheck(_ context.Context, args []string) error {
 	fs := newFlagSet("check")
 	timeout := fs.Duration("check-timeout", 30*time.Second, "porcupine's time limit per world; past it the world is `unknown`")
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
-	positional, err := parseFlags(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	path := positional[0]
-	h, err := histories.ReadFile(path)
+	path, h, err := parseHistoryArg(fs, args)
 	if err != nil {
 		return err
 	}

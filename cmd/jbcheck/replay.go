@@ -35,12 +35,7 @@ func runReplay(ctx context.Context, args []string) error {
 	variantName := fs.String("variant", "", "run against this variant instead of the recorded one")
 	outDir := fs.String("out", "", "directory for the new run's files")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
-	positional, err := parseFlags(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	path := positional[0]
-	h, err := histories.ReadFile(path)
+	path, h, err := parseHistoryArg(fs, args)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -107,4 +108,15 @@ func guaranteeList(gs []model.Guarantee) string {
 		codes[i], titles[i] = string(g), g.Title()
 	}
 	return strings.Join(codes, ", ") + " (" + strings.Join(titles, ", ") + ")"
+}
+
+// parseHistoryArg parses the flags of a command that takes one history file
+// and reads it.
+func parseHistoryArg(fs *flag.FlagSet, args []string) (string, *histories.History, error) {
+	positional, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return "", nil, err
+	}
+	h, err := histories.ReadFile(positional[0])
+	return positional[0], h, err
 }
