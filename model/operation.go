@@ -22,6 +22,9 @@ const (
 // Ops lists every operation, in a fixed order.
 var Ops = []Op{OpJoin, OpLeave, OpDeposit, OpTransfer, OpBalance, OpMembers}
 
+// ReadOnly reports whether o only reads (balance, members).
+func (o Op) ReadOnly() bool { return o == OpBalance || o == OpMembers }
+
 // Result is the outcome of a join, leave, deposit or transfer.
 type Result string
 

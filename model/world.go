@@ -56,6 +56,16 @@ func (w World) HasUser(name string) bool {
 	return slices.ContainsFunc(w.Users, func(u User) bool { return u.Name == name })
 }
 
+// Opening is user's opening balance in w, 0 for a user w does not have.
+func (w World) Opening(user string) int64 {
+	for _, u := range w.Users {
+		if u.Name == user {
+			return u.Opening
+		}
+	}
+	return 0
+}
+
 // HasGroup reports whether name is a group of w.
 func (w World) HasGroup(name string) bool {
 	return slices.ContainsFunc(w.Groups, func(g Group) bool { return g.Name == name })

@@ -52,7 +52,7 @@ func TestPropertyDifferentialShrinksABug(t *testing.T) {
 	var v protocol.Variant = keepsTheFee{}
 	conn := pgtest.Connect(t, v)
 	var minimal []model.Input
-	got := property.Falsify(t.Name(), property.Differential(context.Background(), conn, v, func(calls []model.Input) {
+	got := property.Falsify(t.Name(), property.Options{}, property.Differential(context.Background(), conn, v, func(calls []model.Input) {
 		minimal = calls
 	}))
 	if !got.Failed {

@@ -1,9 +1,11 @@
 package property
 
 import (
+	"flag"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"pgregory.net/rapid"
 )
@@ -14,15 +16,50 @@ type Falsification struct {
 	Report string // rapid's report: the failure and the minimal draws
 }
 
-// Falsify runs prop with rapid (as many checks as -rapid.checks says) and
-// reports whether it failed, without failing anything itself. rapid shrinks a
-// failure before reporting it and replays the minimal case last, so a
-// property that records its inputs on failure ends with the minimal ones.
-// name names the run in rapid's fail files (under testdata/rapid/).
-func Falsify(name string, prop func(*rapid.T)) Falsification {
-	r := &recorder{name: name}
+// Options set a Falsify run; zero values leave rapid's flags (-rapid.seed,
+// -rapid.checks) as they are.
+type Options struct {
+	Seed   uint64 // first seed; rapid draws from seed, seed+1, seed+3, ...
+	Checks int    // draws to make before declaring that the property holds
+}
+
+// Falsify runs prop with rapid and reports whether it failed, without
+// failing anything itself. rapid shrinks a failure before reporting it and
+// replays the minimal case last, so a property that records its inputs on
+// failure ends with the minimal ones. name names the run in rapid's log.
+//
+// A run depends on the seed and nothing else: Falsify neither replays nor
+// writes rapid's fail files (testdata/rapid/), which rapid.Check replays
+// before drawing anything — a test that passes because of a file left by an
+// earlier run passes nowhere else. It sets rapid's flags for the duration of
+// the run, so Falsify runs must not overlap.
+func Falsify(name string, opts Options, prop func(*rapid.T)) Falsification {
+	defer setFlag("rapid.nofailfile", "true")()
+	if opts.Seed != 0 {
+		defer setFlag("rapid.seed", fmt.Sprint(opts.Seed))()
+	}
+	if opts.Checks != 0 {
+		defer setFlag("rapid.checks", fmt.Sprint(opts.Checks))()
+	}
+	// A name no fail file can match: rapid globs testdata/rapid/<name>/.
+	r := &recorder{name: fmt.Sprintf("%s-falsify-%d", name, falsifyRuns.Add(1))}
 	rapid.Check(r, prop)
 	return Falsification{Failed: r.failed, Report: strings.TrimSpace(r.log.String())}
+}
+
+var falsifyRuns atomic.Int64
+
+// setFlag sets one of rapid's command-line flags and returns what restores it.
+func setFlag(name, value string) (restore func()) {
+	f := flag.Lookup(name)
+	if f == nil {
+		panic("property: rapid has no flag " + name)
+	}
+	old := f.Value.String()
+	if err := f.Value.Set(value); err != nil {
+		panic(err)
+	}
+	return func() { f.Value.Set(old) }
 }
 
 // recorder is a rapid.TB that writes down what a testing.T would print.

@@ -37,6 +37,9 @@ type Executor struct {
 	scenario Scenario // the scenario being run, for the symmetry keys
 }
 
+// Variant is the variant e runs.
+func (e *Executor) Variant() protocol.Variant { return e.variant }
+
 // remaining is client c's calls from the i-th on, as text.
 func (e *Executor) remaining(c, i int) string {
 	var parts []string

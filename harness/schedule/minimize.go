@@ -8,7 +8,9 @@ import (
 )
 
 // Minimize shrinks a scenario whose runs violate a guarantee: it removes
-// whole clients, then single calls, then halves amounts, keeping each change
+// whole clients, then single calls, then halves amounts and opening
+// balances (a smaller opening lets fewer, smaller transfers overdraw it),
+// keeping each change
 // for which an exploration (at most two preemptions) still finds a schedule
 // that violates one of the guarantees res violated. It starts from res, the
 // run known to fail (its schedule may need more preemptions than the
@@ -78,6 +80,14 @@ func smaller(sc Scenario) []Scenario {
 				c[i][j].Amount = in.Amount / 2
 				out = append(out, with(c))
 			}
+		}
+	}
+	for i, u := range sc.World.Users {
+		if u.Opening > 1 {
+			w := sc.World
+			w.Users = slices.Clone(w.Users)
+			w.Users[i].Opening = u.Opening / 2
+			out = append(out, Scenario{World: w, Clients: sc.Clients})
 		}
 	}
 	return out
