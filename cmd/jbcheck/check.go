@@ -36,7 +36,7 @@ func runCheck(_ context.Context, args []string) error {
 		fmt.Printf("note: the last line of %s was cut short and was ignored\n", path)
 	}
 	v := histories.Check(h, histories.CheckOptions{Timeout: *timeout})
-	picture, err := writePicture(h, v, path)
+	picture, err := histories.WritePictureFile(histories.FilesOf(path).Picture, h, v)
 	if err != nil {
 		return err
 	}

@@ -85,20 +85,14 @@ func runExplore(ctx context.Context, args []string) error {
 	if *parallel < 1 {
 		return fmt.Errorf("%w: --parallel must be at least 1", errUsage)
 	}
-	var execs []*schedule.Executor
-	defer func() {
-		for _, e := range execs {
-			e.Close()
-		}
-	}()
-	for lane := range *parallel {
-		exec, err := schedule.NewExecutor(ctx, server, v, lane)
-		if err != nil {
-			return err
-		}
+	execs, err := schedule.NewExecutors(ctx, server, v, *parallel)
+	if err != nil {
+		return err
+	}
+	defer schedule.CloseAll(execs)
+	for _, exec := range execs {
 		exec.Reduce = !*noReduce
 		exec.Command = "jbcheck explore " + quoteArgs(args)
-		execs = append(execs, exec)
 	}
 	var progress func(int)
 	if isTerminal(os.Stderr) {

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"jbcheck/harness/schedule"
+	"jbcheck/histories"
 )
 
 // The CLI tests call dispatch in-process: the same code path as the binary,
@@ -102,5 +105,52 @@ func TestExploreThenReplay(t *testing.T) {
 	}
 	if got := exitStatus(dispatch(context.Background(), []string{"replay", "../../histories/testdata/join-2c-good.jsonl"})); got != 2 {
 		t.Errorf("replay of a stress history: exit %d, want 2", got)
+	}
+}
+
+// TestShrinkAStressRunThenReport: a stress run of wallet-read-modify-write
+// (hundreds of operations) loses an update; jbcheck shrink cuts it to at most
+// 2 clients and 4 calls, replay reproduces the shrunk history exactly, and
+// report writes a Markdown report of it.
+func TestShrinkAStressRunThenReport(t *testing.T) {
+	dir := t.TempDir()
+	err := dispatch(context.Background(), []string{"run", "--variant", "wallet-read-modify-write", "--clients", "6", "--ops", "600", "--seed", "3", "--out", dir})
+	if !errors.Is(err, errViolation) {
+		t.Fatalf("run: got %v, want a violation", err)
+	}
+	shrunk := filepath.Join(dir, "lost-update.jsonl")
+	if err := dispatch(context.Background(), []string{"shrink", "--out", shrunk, filepath.Join(dir, "history.jsonl")}); err != nil {
+		t.Fatalf("shrink: %v", err)
+	}
+	h, err := histories.ReadFile(shrunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, _, err := schedule.ScenarioOf(h, shrunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	for _, c := range sc.Clients {
+		calls += len(c)
+	}
+	if len(sc.Clients) > 2 || calls > 4 {
+		t.Errorf("shrunk to %s: want at most 2 clients and 4 calls", sc)
+	}
+	if err := dispatch(context.Background(), []string{"replay", shrunk}); !errors.Is(err, errViolation) {
+		t.Errorf("replay of the shrunk history: got %v, want the violation again", err)
+	}
+	md := filepath.Join(dir, "report.md")
+	if err := dispatch(context.Background(), []string{"report", "--out", md, shrunk}); err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	text, _ := os.ReadFile(md)
+	for _, want := range []string{"violated", "| call | client |", "## Transcript", "lost-update.html", "jbcheck replay " + shrunk, sc.String()} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the report lacks %q:\n%s", want, text)
+		}
+	}
+	if got := exitStatus(dispatch(context.Background(), []string{"shrink", "../../histories/testdata/join-2c-good.jsonl"})); got != 2 {
+		t.Errorf("shrink of a history that violates nothing: exit %d, want 2", got)
 	}
 }

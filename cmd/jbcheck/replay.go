@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -40,15 +39,11 @@ func runReplay(ctx context.Context, args []string) error {
 		return err
 	}
 	if h.Header.Mode != histories.ModeSchedule {
-		return fmt.Errorf("%w: %s is a %s-mode history: only schedule-mode histories (from jbcheck explore) replay exactly", errUsage, path, h.Header.Mode)
+		return fmt.Errorf("%w: %s is a %s-mode history: only schedule-mode histories (from jbcheck explore) replay exactly; `jbcheck shrink %s` turns it into one", errUsage, path, h.Header.Mode, path)
 	}
-	var recorded schedule.ScenarioHeader
-	if err := json.Unmarshal(h.Header.Scenario, &recorded); err != nil {
-		return fmt.Errorf("%s:1: the header's scenario: %v", path, err)
-	}
-	sc, err := schedule.Parse(recorded.Clients, recorded.World)
+	sc, recorded, err := schedule.ScenarioOf(h, path)
 	if err != nil {
-		return fmt.Errorf("%s:1: the header's scenario: %w", path, err)
+		return err
 	}
 	name := h.Header.Variant
 	if *variantName != "" {

@@ -1,122 +1,79 @@
 package main
 
 import (
-	"encoding/json"
-	"flag"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
+	"jbcheck/harness/report"
 	"jbcheck/histories"
-	"jbcheck/model"
 )
 
-// verdictJSON is the machine-readable verdict of run and check.
-type verdictJSON struct {
-	History  string                               `json:"history"`
-	Picture  string                               `json:"picture,omitempty"`
-	Passed   bool                                 `json:"passed"`
-	Statuses map[model.Guarantee]histories.Status `json:"statuses"`
-	Findings []histories.Finding                  `json:"findings,omitempty"`
-	Summary  any                                  `json:"summary,omitempty"`
+func init() {
+	register(command{
+		name:    "report",
+		summary: "write a Markdown bug report for a failing history",
+		usage: `jbcheck report [--out FILE] FILE
+
+Writes a bug report for the history FILE, in Markdown to paste into a bug
+tracker: the guarantees violated and why, the variant, the history as a
+table, the final audit, the transcript (read from beside FILE: transcript.txt
+next to history.jsonl, or X.transcript.txt next to X.jsonl), the picture's
+file name (written beside FILE if it is missing) and the one command that
+reproduces it. Works offline: no database needed.
+
+Exit 0 when the report was written, 2 on a usage error.`,
+		run: runReport,
+	})
 }
 
-// maxFindingsShown keeps the terminal readable; --json has them all.
-const maxFindingsShown = 10
-
-// printVerdict writes one line per guarantee and the findings.
-func printVerdict(out io.Writer, v histories.Verdict, picture string) {
-	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	for _, g := range model.Guarantees {
-		fmt.Fprintf(w, "%s\t%s\t%s\n", string(g), g.Title(), v.Status(g))
-	}
-	w.Flush()
-	for i, f := range v.Findings {
-		if i == maxFindingsShown {
-			fmt.Fprintf(out, "… and %d more findings (--json lists them all)\n", len(v.Findings)-i)
-			break
-		}
-		fmt.Fprintf(out, "%s %s in world %d: %s\n", f.Guarantee, f.Status, f.World, f.Detail)
-	}
-	if picture != "" {
-		fmt.Fprintf(out, "picture: %s\n", picture)
-	}
-	switch {
-	case v.Passed():
-		fmt.Fprintln(out, "verdict: every guarantee held")
-	case len(v.Violated()) > 0:
-		fmt.Fprintf(out, "verdict: VIOLATED %s\n", guaranteeList(v.Violated()))
-	default:
-		fmt.Fprintln(out, "verdict: UNKNOWN: some guarantee could not be decided")
-	}
-}
-
-// writePicture writes the picture of the first violating world next to the
-// history as history.html, and returns its path ("" when nothing was violated).
-func writePicture(h *histories.History, v histories.Verdict, historyPath string) (string, error) {
-	worlds := v.ViolatingWorlds()
-	if len(worlds) == 0 {
-		return "", nil
-	}
-	path := filepath.Join(filepath.Dir(historyPath), "history.html")
-	f, err := os.Create(path)
+func runReport(_ context.Context, args []string) error {
+	fs := newFlagSet("report")
+	out := fs.String("out", "", "write the report to this file instead of standard output")
+	path, h, err := parseHistoryArg(fs, args)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if err := histories.WritePicture(f, h, v, worlds[0]); err != nil {
-		f.Close()
-		return "", err
+	c, err := counterexample(path, h)
+	if err != nil {
+		return err
 	}
-	return path, f.Close()
-}
-
-// finishVerdict prints the verdict (text or JSON) and returns errViolation
-// unless every guarantee held.
-func finishVerdict(v histories.Verdict, historyPath, picture string, asJSON bool, summary any) error {
-	if asJSON {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(verdictJSON{History: historyPath, Picture: picture, Passed: v.Passed(),
-			Statuses: v.Statuses, Findings: v.Findings, Summary: summary}); err != nil {
+	var w io.Writer = os.Stdout
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
 			return err
 		}
-	} else {
-		printVerdict(os.Stdout, v, picture)
+		defer f.Close()
+		w = f
 	}
-	switch {
-	case len(v.Violated()) > 0:
-		return fmt.Errorf("%w: %s violated", errViolation, guaranteeList(v.Violated()))
-	case !v.Passed():
-		return fmt.Errorf("%w: a guarantee could not be decided", errViolation)
+	if err := report.BugReport(w, c); err != nil {
+		return err
+	}
+	if *out != "" {
+		fmt.Fprintf(os.Stderr, "report: %s\n", *out)
 	}
 	return nil
 }
 
-// isTerminal reports whether f is a terminal, for progress lines.
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// guaranteeList writes guarantees as "L, I1 (linearizability, unique membership)".
-func guaranteeList(gs []model.Guarantee) string {
-	codes, titles := make([]string, len(gs)), make([]string, len(gs))
-	for i, g := range gs {
-		codes[i], titles[i] = string(g), g.Title()
+// counterexample gathers a history's verdict and the files beside it; it
+// writes the picture if it is missing.
+func counterexample(path string, h *histories.History) (report.Counterexample, error) {
+	files := histories.FilesOf(path)
+	c := report.Counterexample{History: h, Verdict: histories.Check(h, histories.CheckOptions{}), Files: files}
+	switch text, err := os.ReadFile(files.Transcript); {
+	case err == nil:
+		c.Transcript = strings.Split(strings.TrimRight(string(text), "\n"), "\n")
+	case !errors.Is(err, os.ErrNotExist):
+		return c, err
 	}
-	return strings.Join(codes, ", ") + " (" + strings.Join(titles, ", ") + ")"
-}
-
-// parseHistoryArg parses the flags of a command that takes one history file
-// and reads it.
-func parseHistoryArg(fs *flag.FlagSet, args []string) (string, *histories.History, error) {
-	positional, err := parseFlags(fs, args, 1)
-	if err != nil {
-		return "", nil, err
+	if _, err := os.Stat(files.Picture); err == nil && len(c.Verdict.ViolatingWorlds()) > 0 {
+		return c, nil
 	}
-	h, err := histories.ReadFile(positional[0])
-	return positional[0], h, err
+	var err error
+	c.Files.Picture, err = histories.WritePictureFile(files.Picture, h, c.Verdict)
+	return c, err
 }

@@ -122,7 +122,7 @@ func runRun(ctx context.Context, args []string) error {
 		return err
 	}
 	v2 := histories.Check(h, histories.CheckOptions{Timeout: *checkTimeout})
-	picture, err := writePicture(h, v2, historyPath)
+	picture, err := histories.WritePictureFile(histories.FilesOf(historyPath).Picture, h, v2)
 	if err != nil {
 		return err
 	}

@@ -181,7 +181,7 @@ func Catch(ctx context.Context, e *schedule.Executor, rounds, checks int) (*Caug
 		if last.Result == nil {
 			return nil, fmt.Errorf("the property failed without a counterexample:\n%s", got.Report)
 		}
-		sc, res, err := schedule.Minimize(ctx, []*schedule.Executor{e}, last.Scenario, last.Result)
+		sc, res, err := schedule.Minimize(ctx, []*schedule.Executor{e}, last.Scenario, last.Result, last.Result.Verdict.Violated())
 		if err != nil {
 			return nil, fmt.Errorf("minimizing %s: %w", last.Scenario, err)
 		}

@@ -15,7 +15,7 @@ import (
 	"jbcheck/harness/schedule"
 )
 
-func executor(t *testing.T, v protocol.Variant) *schedule.Executor {
+func executor(t testing.TB, v protocol.Variant) *schedule.Executor {
 	t.Helper()
 	e, err := schedule.NewExecutor(context.Background(), pgtest.Server(t), v, 0)
 	if err != nil {

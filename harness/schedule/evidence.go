@@ -9,40 +9,29 @@ import (
 	"jbcheck/histories"
 )
 
-// Evidence is where a schedule's files were written.
-type Evidence struct {
-	History, Picture, Transcript string
-}
-
 // WriteEvidence writes a schedule's history.jsonl, transcript.txt and — when
 // a guarantee was violated — history.html into dir.
-func WriteEvidence(dir string, res *Result) (Evidence, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Evidence{}, err
+func WriteEvidence(dir string, res *Result) (histories.Files, error) {
+	return WriteFiles(histories.FilesIn(dir), res)
+}
+
+// WriteFiles writes res's history and transcript where files says, and its
+// picture when a guarantee was violated (otherwise the Picture it returns is
+// empty: there is none).
+func WriteFiles(files histories.Files, res *Result) (histories.Files, error) {
+	if err := os.MkdirAll(filepath.Dir(files.History), 0o755); err != nil {
+		return files, err
 	}
-	ev := Evidence{History: filepath.Join(dir, "history.jsonl"), Transcript: filepath.Join(dir, "transcript.txt")}
-	if err := os.WriteFile(ev.History, res.History, 0o644); err != nil {
-		return Evidence{}, err
+	if err := os.WriteFile(files.History, res.History, 0o644); err != nil {
+		return files, err
 	}
-	if err := os.WriteFile(ev.Transcript, []byte(strings.Join(res.Transcript, "\n")+"\n"), 0o644); err != nil {
-		return Evidence{}, err
+	if err := os.WriteFile(files.Transcript, []byte(strings.Join(res.Transcript, "\n")+"\n"), 0o644); err != nil {
+		return files, err
 	}
-	worlds := res.Verdict.ViolatingWorlds()
-	if len(worlds) == 0 {
-		return ev, nil
-	}
-	h, err := histories.Read(bytes.NewReader(res.History), ev.History)
+	h, err := histories.Read(bytes.NewReader(res.History), files.History)
 	if err != nil {
-		return Evidence{}, err
+		return files, err
 	}
-	ev.Picture = filepath.Join(dir, "history.html")
-	f, err := os.Create(ev.Picture)
-	if err != nil {
-		return Evidence{}, err
-	}
-	if err := histories.WritePicture(f, h, res.Verdict, worlds[0]); err != nil {
-		f.Close()
-		return Evidence{}, err
-	}
-	return ev, f.Close()
+	files.Picture, err = histories.WritePictureFile(files.Picture, h, res.Verdict)
+	return files, err
 }

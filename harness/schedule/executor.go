@@ -37,6 +37,29 @@ type Executor struct {
 	scenario Scenario // the scenario being run, for the symmetry keys
 }
 
+// NewExecutors opens lanes executors for v, for explorations that run
+// subtrees in parallel (each lane has connections and a schema of its own).
+// On an error, the ones already open are closed.
+func NewExecutors(ctx context.Context, server *postgres.Server, v protocol.Variant, lanes int) ([]*Executor, error) {
+	var execs []*Executor
+	for lane := range lanes {
+		e, err := NewExecutor(ctx, server, v, lane)
+		if err != nil {
+			CloseAll(execs)
+			return nil, err
+		}
+		execs = append(execs, e)
+	}
+	return execs, nil
+}
+
+// CloseAll closes every executor of execs.
+func CloseAll(execs []*Executor) {
+	for _, e := range execs {
+		e.Close()
+	}
+}
+
 // Variant is the variant e runs.
 func (e *Executor) Variant() protocol.Variant { return e.variant }
 

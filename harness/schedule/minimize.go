@@ -7,12 +7,13 @@ import (
 	"jbcheck/model"
 )
 
-// Minimize shrinks a scenario whose runs violate a guarantee: it removes
-// whole clients, then single calls, then halves amounts and opening
-// balances (a smaller opening lets fewer, smaller transfers overdraw it),
-// keeping each change
-// for which an exploration (at most two preemptions) still finds a schedule
-// that violates one of the guarantees res violated. It starts from res, the
+// Minimize shrinks a scenario whose runs violate a guarantee: it drops the
+// users and groups no call names, removes whole clients, then single calls,
+// then halves amounts and opening balances (a smaller opening lets fewer,
+// smaller transfers overdraw it), keeping each change for which an
+// exploration (at most two preemptions, minimizeBudget schedules) still finds a schedule that violates
+// one of the guarantees in want (those of the original failure, which res
+// may show only some of). It starts from res, the
 // run known to fail (its schedule may need more preemptions than the
 // exploration allows), and returns the smallest scenario with its first
 // violating schedule in depth-first order — the one closest to running the
@@ -23,25 +24,12 @@ import (
 // move, so removing a client changes what every later choice means and
 // rapid stops at a local minimum. Exploring each candidate scenario instead
 // of replaying one schedule removes that coupling.
-func Minimize(ctx context.Context, execs []*Executor, sc Scenario, res *Result) (Scenario, *Result, error) {
-	want := res.Verdict.Violated()
-	fails := func(cand Scenario) (*Result, error) {
-		rep, err := Explore(ctx, execs, cand, ExploreOptions{Strategy: Strategy{Name: "preempt", K: 2}, Max: 2000})
-		if err != nil || rep.Violation == nil {
-			return nil, err
-		}
-		for _, g := range rep.Violation.Verdict.Violated() {
-			if slices.Contains(want, g) {
-				return rep.Violation, nil
-			}
-		}
-		return nil, nil
-	}
+func Minimize(ctx context.Context, execs []*Executor, sc Scenario, res *Result, want []model.Guarantee) (Scenario, *Result, error) {
 	best := res
 	for changed := true; changed; {
 		changed = false
 		for _, cand := range smaller(sc) {
-			res, err := fails(cand)
+			res, err := Violates(ctx, execs, cand, want, minimizeBudget)
 			if err != nil {
 				return sc, best, err
 			}
@@ -54,9 +42,35 @@ func Minimize(ctx context.Context, execs []*Executor, sc Scenario, res *Result) 
 	return sc, best, nil
 }
 
+// minimizeBudget bounds the exploration of each smaller scenario: the
+// known bugs show within a few dozen schedules of a small scenario, and a
+// scenario that holds is explored up to the budget — with the background
+// worker scheduled, 2,000 schedules took minutes. A smaller scenario that
+// would fail only past it is kept out: less minimal, never wrong.
+const minimizeBudget = 300
+
+// Violates explores sc (at most two preemptions, at most budget schedules)
+// and returns the first run that violates one of the guarantees in want, or
+// nil if none does.
+func Violates(ctx context.Context, execs []*Executor, sc Scenario, want []model.Guarantee, budget int) (*Result, error) {
+	rep, err := Explore(ctx, execs, sc, ExploreOptions{Strategy: Strategy{Name: "preempt", K: 2}, Max: budget})
+	if err != nil || rep.Violation == nil {
+		return nil, err
+	}
+	for _, g := range rep.Violation.Verdict.Violated() {
+		if slices.Contains(want, g) {
+			return rep.Violation, nil
+		}
+	}
+	return nil, nil
+}
+
 // smaller lists the scenarios one step simpler than sc, biggest steps first.
 func smaller(sc Scenario) []Scenario {
 	var out []Scenario
+	if w, ok := named(sc); ok {
+		out = append(out, Scenario{World: w, Clients: sc.Clients})
+	}
 	with := func(clients [][]model.Input) Scenario { return Scenario{World: sc.World, Clients: clients} }
 	if len(sc.Clients) > 1 {
 		for i := range sc.Clients {
@@ -91,6 +105,22 @@ func smaller(sc Scenario) []Scenario {
 		}
 	}
 	return out
+}
+
+// named is sc's world without the users and groups no call names, and
+// whether that removed any.
+func named(sc Scenario) (model.World, bool) {
+	names := map[string]bool{}
+	for _, calls := range sc.Clients {
+		for _, in := range calls {
+			names[in.User], names[in.To], names[in.Group] = true, true, true
+		}
+	}
+	w := model.World{
+		Users:  slices.DeleteFunc(slices.Clone(sc.World.Users), func(u model.User) bool { return !names[u.Name] }),
+		Groups: slices.DeleteFunc(slices.Clone(sc.World.Groups), func(g model.Group) bool { return !names[g.Name] }),
+	}
+	return w, len(w.Users) < len(sc.World.Users) || len(w.Groups) < len(sc.World.Groups)
 }
 
 func cloneClients(clients [][]model.Input) [][]model.Input {

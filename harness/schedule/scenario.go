@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"jbcheck/histories"
 	"jbcheck/model"
 )
 
@@ -344,4 +346,22 @@ func ParseWorld(text string) (model.World, error) {
 		return w, s.fail("expected at least one user, such as users=u0:100")
 	}
 	return w, nil
+}
+
+// ScenarioOf reads the scenario a schedule-mode history records in its
+// header, with the settings it ran with (a schedule replays only with the
+// same reductions).
+func ScenarioOf(h *histories.History, file string) (Scenario, ScenarioHeader, error) {
+	var recorded ScenarioHeader
+	if h.Header.Mode != histories.ModeSchedule {
+		return Scenario{}, recorded, fmt.Errorf("%s is a %s-mode history: only schedule-mode histories (from jbcheck explore) record a scenario and schedule", file, h.Header.Mode)
+	}
+	if err := json.Unmarshal(h.Header.Scenario, &recorded); err != nil {
+		return Scenario{}, recorded, fmt.Errorf("%s:1: the header's scenario: %v", file, err)
+	}
+	sc, err := Parse(recorded.Clients, recorded.World)
+	if err != nil {
+		return Scenario{}, recorded, fmt.Errorf("%s:1: the header's scenario: %w", file, err)
+	}
+	return sc, recorded, nil
 }

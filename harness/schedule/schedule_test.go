@@ -299,7 +299,7 @@ func TestMinimizeRemovesWhatTheBugDoesNotNeed(t *testing.T) {
 			if err != nil || rep.Violation == nil {
 				t.Fatalf("the padded scenario does not fail: %v", err)
 			}
-			small, res, err := Minimize(context.Background(), []*Executor{e}, sc, rep.Violation)
+			small, res, err := Minimize(context.Background(), []*Executor{e}, sc, rep.Violation, rep.Violation.Verdict.Violated())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"jbcheck/harness/postgres"
+	"jbcheck/harness/protocol"
+	"jbcheck/harness/schedule"
+	"jbcheck/harness/shrink"
+	"jbcheck/histories"
+)
+
+func init() {
+	register(command{
+		name:    "shrink",
+		summary: "cut the smallest failing schedule-mode scenario out of a failing history",
+		usage: `jbcheck shrink [--out FILE] [--variant NAME] [--candidates N] [--neighbours N]
+               [--budget N] [--timeout D] [--parallel N] [--dsn DSN] FILE
+
+FILE is a history that violates a guarantee, from any mode (jbcheck run,
+explore, replay). shrink re-runs smaller scenarios in schedule mode and
+writes the smallest one that still violates one of the same guarantees, as a
+schedule-mode history that jbcheck replay reproduces exactly, with its
+picture and transcript beside it:
+
+  FILE.shrunk.jsonl, FILE.shrunk.html, FILE.shrunk.transcript.txt
+                  (--out names the history; the others follow its name)
+
+A stress history records only what each client called and when: shrink cuts
+candidates out of the violating world, smallest first — two calls of two
+clients that ran close together (within --neighbours calls), a client's two
+consecutive calls, then pairs with each client's previous calls; those with
+the call the checker could not linearize first — and explores each (at most
+two preemptions, --budget schedules) until one fails. Then it removes
+clients, calls, users and groups, and halves amounts and opening balances,
+as long as the violation stays.
+
+Exit 0 when it wrote a counterexample, 1 when it found none, 2 on a usage
+error or a history that violates nothing.`,
+		run: runShrink,
+	})
+}
+
+func runShrink(ctx context.Context, args []string) error {
+	fs := newFlagSet("shrink")
+	out := fs.String("out", "", "the shrunk history (default FILE.shrunk.jsonl)")
+	variantName := fs.String("variant", "", "shrink against this variant instead of the recorded one")
+	candidates := fs.Int("candidates", 600, "stress histories: at most this many candidate scenarios")
+	neighbours := fs.Int("neighbours", 8, "stress histories: pair calls invoked within this many calls of each other")
+	budget := fs.Int("budget", 200, "stress histories: at most this many schedules per candidate")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
+	parallel := fs.Int("parallel", runtime.NumCPU(), "explore this many subtrees at once")
+	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
+	path, h, err := parseHistoryArg(fs, args)
+	if err != nil {
+		return err
+	}
+	if *parallel < 1 || *candidates < 1 || *neighbours < 1 || *budget < 1 {
+		return fmt.Errorf("%w: --parallel, --candidates, --neighbours and --budget must be at least 1", errUsage)
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	name := h.Header.Variant
+	if *variantName != "" {
+		name = *variantName
+	}
+	v, err := protocol.Lookup(name)
+	if err != nil {
+		return fmt.Errorf("%w: %s:1: %v", errUsage, path, err)
+	}
+	if *out == "" {
+		*out = strings.TrimSuffix(path, ".jsonl") + ".shrunk.jsonl"
+	}
+	server, err := postgres.Start(ctx, postgres.Options{DSN: *dsn})
+	if err != nil {
+		return err
+	}
+	defer server.Stop()
+	execs, err := schedule.NewExecutors(ctx, server, v, *parallel)
+	if err != nil {
+		return err
+	}
+	defer schedule.CloseAll(execs)
+	for _, e := range execs {
+		e.Reduce = true
+		e.Command = "jbcheck shrink " + quoteArgs(args)
+	}
+	opts := shrink.Options{Candidates: *candidates, Neighbours: *neighbours, Budget: *budget}
+	if isTerminal(os.Stderr) {
+		opts.Progress = func(n int, sc schedule.Scenario) { fmt.Fprintf(os.Stderr, "\rcandidate %d: %-60.60s", n, sc) }
+	}
+	got, err := shrink.Shrink(ctx, execs, h, path, opts)
+	if opts.Progress != nil {
+		fmt.Fprintln(os.Stderr)
+	}
+	switch {
+	case errors.Is(err, shrink.ErrNothingToShrink):
+		return fmt.Errorf("%w: %v", errUsage, err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: no counterexample within --timeout %v: %v", errViolation, *timeout, err)
+	case err != nil:
+		return fmt.Errorf("%w: %v", errViolation, err)
+	}
+	ev, err := schedule.WriteFiles(histories.FilesOf(*out), got.Result)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("shrunk %s (%d events, %s violated) against %s in %.1fs\n", path, len(h.Events), guaranteeList(got.Want), v.Info().Name, got.Elapsed.Seconds())
+	if got.Tried > 0 {
+		fmt.Printf("%d candidate scenarios tried; the first that failed: %s\n", got.Tried, got.From)
+	} else {
+		fmt.Printf("started from %s\n", got.From)
+	}
+	fmt.Printf("minimal: %s\nworld:   %s\nschedule %v violates %s\n\n%s\n\n",
+		got.Scenario, schedule.WorldString(got.Scenario.World), got.Result.Choices, guaranteeList(got.Result.Verdict.Violated()), strings.Join(got.Result.Transcript, "\n"))
+	fmt.Printf("history:    %s\ntranscript: %s\npicture:    %s\nreplay:     jbcheck replay %s\nreport:     jbcheck report %s\n", ev.History, ev.Transcript, ev.Picture, ev.History, ev.History)
+	return nil
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"jbcheck/histories"
+	"jbcheck/model"
+)
+
+// verdictJSON is the machine-readable verdict of run and check.
+type verdictJSON struct {
+	History  string                               `json:"history"`
+	Picture  string                               `json:"picture,omitempty"`
+	Passed   bool                                 `json:"passed"`
+	Statuses map[model.Guarantee]histories.Status `json:"statuses"`
+	Findings []histories.Finding                  `json:"findings,omitempty"`
+	Summary  any                                  `json:"summary,omitempty"`
+}
+
+// maxFindingsShown keeps the terminal readable; --json has them all.
+const maxFindingsShown = 10
+
+// printVerdict writes one line per guarantee and the findings.
+func printVerdict(out io.Writer, v histories.Verdict, picture string) {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	for _, g := range model.Guarantees {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", string(g), g.Title(), v.Status(g))
+	}
+	w.Flush()
+	for i, f := range v.Findings {
+		if i == maxFindingsShown {
+			fmt.Fprintf(out, "… and %d more findings (--json lists them all)\n", len(v.Findings)-i)
+			break
+		}
+		fmt.Fprintf(out, "%s %s in world %d: %s\n", f.Guarantee, f.Status, f.World, f.Detail)
+	}
+	if picture != "" {
+		fmt.Fprintf(out, "picture: %s\n", picture)
+	}
+	switch {
+	case v.Passed():
+		fmt.Fprintln(out, "verdict: every guarantee held")
+	case len(v.Violated()) > 0:
+		fmt.Fprintf(out, "verdict: VIOLATED %s\n", guaranteeList(v.Violated()))
+	default:
+		fmt.Fprintln(out, "verdict: UNKNOWN: some guarantee could not be decided")
+	}
+}
+
+// finishVerdict prints the verdict (text or JSON) and returns errViolation
+// unless every guarantee held.
+func finishVerdict(v histories.Verdict, historyPath, picture string, asJSON bool, summary any) error {
+	if asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(verdictJSON{History: historyPath, Picture: picture, Passed: v.Passed(),
+			Statuses: v.Statuses, Findings: v.Findings, Summary: summary}); err != nil {
+			return err
+		}
+	} else {
+		printVerdict(os.Stdout, v, picture)
+	}
+	switch {
+	case len(v.Violated()) > 0:
+		return fmt.Errorf("%w: %s violated", errViolation, guaranteeList(v.Violated()))
+	case !v.Passed():
+		return fmt.Errorf("%w: a guarantee could not be decided", errViolation)
+	}
+	return nil
+}
+
+// isTerminal reports whether f is a terminal, for progress lines.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// guaranteeList writes guarantees as "L, I1 (linearizability, unique membership)".
+func guaranteeList(gs []model.Guarantee) string {
+	codes, titles := make([]string, len(gs)), make([]string, len(gs))
+	for i, g := range gs {
+		codes[i], titles[i] = string(g), g.Title()
+	}
+	return strings.Join(codes, ", ") + " (" + strings.Join(titles, ", ") + ")"
+}
+
+// parseHistoryArg parses the flags of a command that takes one history file
+// and reads it.
+func parseHistoryArg(fs *flag.FlagSet, args []string) (string, *histories.History, error) {
+	positional, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return "", nil, err
+	}
+	h, err := histories.ReadFile(positional[0])
+	return positional[0], h, err
+}

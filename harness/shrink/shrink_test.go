@@ -1,0 +1,137 @@
+package shrink_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"testing"
+
+	"jbcheck/harness/pgtest"
+	"jbcheck/harness/protocol"
+	"jbcheck/harness/schedule"
+	"jbcheck/harness/shrink"
+	"jbcheck/harness/stress"
+	"jbcheck/histories"
+	"jbcheck/model"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func executors(t testing.TB, v protocol.Variant) []*schedule.Executor {
+	t.Helper()
+	execs, err := schedule.NewExecutors(context.Background(), pgtest.Server(t), v, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { schedule.CloseAll(execs) })
+	for _, e := range execs {
+		e.Reduce = true
+	}
+	return execs
+}
+
+// stressHistory runs v in stress mode and reads the history back.
+func stressHistory(t testing.TB, v protocol.Variant, ops int) *histories.History {
+	t.Helper()
+	var buf bytes.Buffer
+	_, err := stress.Run(context.Background(), stress.Config{Server: pgtest.Server(t), Variant: v, Clients: 6, Worlds: 2, Ops: ops, Seed: 7, History: &buf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := histories.Read(&buf, "stress.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// TestShrinkALostUpdateFromStress: a stress run of wallet-read-modify-write
+// with hundreds of operations loses an update; shrinking finds a scenario of
+// at most 2 clients and 4 calls that still loses one, and its history read
+// back violates the same guarantee.
+func TestShrinkALostUpdateFromStress(t *testing.T) {
+	v, err := protocol.Lookup("wallet-read-modify-write")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := stressHistory(t, v, 600)
+	want := histories.Check(h, histories.CheckOptions{}).Violated()
+	if len(want) == 0 {
+		t.Fatal("the stress run did not lose an update: nothing to shrink (raise Ops)")
+	}
+	got, err := shrink.Shrink(context.Background(), executors(t, v), h, "stress.jsonl", shrink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	for _, c := range got.Scenario.Clients {
+		calls += len(c)
+	}
+	t.Logf("%d events, %v violated; after %d candidates (%s): %s, world %s, in %v", len(h.Events), want, got.Tried, got.From, got.Scenario, schedule.WorldString(got.Scenario.World), got.Elapsed)
+	if len(got.Scenario.Clients) > 2 || calls > 4 {
+		t.Errorf("shrunk to %s: want at most 2 clients and 4 calls", got.Scenario)
+	}
+	back, err := histories.Read(bytes.NewReader(got.Result.History), "shrunk.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := histories.Check(back, histories.CheckOptions{}).Violated()
+	if !containsAny(again, want) {
+		t.Errorf("the shrunk history violates %v, not one of %v", again, want)
+	}
+}
+
+// TestShrinkAPaddedScheduleHistory: a schedule-mode counterexample padded
+// with calls the bug does not need shrinks back to its two calls.
+func TestShrinkAPaddedScheduleHistory(t *testing.T) {
+	v, err := protocol.Lookup("join-check-then-insert")
+	if err != nil {
+		t.Fatal(err)
+	}
+	execs := executors(t, v)
+	sc, err := schedule.Parse("c0: deposit(u0,7) join(u0,g0); c1: members(g0) join(u0,g0) balance(u0)", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := schedule.Explore(context.Background(), execs, sc, schedule.ExploreOptions{Strategy: schedule.Strategy{Name: "preempt", K: 2}})
+	if err != nil || rep.Violation == nil {
+		t.Fatalf("the padded scenario did not fail: %v", err)
+	}
+	h, err := histories.Read(bytes.NewReader(rep.Violation.History), "padded.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := shrink.Shrink(context.Background(), execs, h, "padded.jsonl", shrink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := got.Scenario.String(); s != "c0: join(u0,g0); c1: join(u0,g0)" {
+		t.Errorf("shrunk to %s", s)
+	}
+}
+
+// TestShrinkRefusesAPassingHistory: a history that violates nothing is an
+// error that says so, not an empty counterexample.
+func TestShrinkRefusesAPassingHistory(t *testing.T) {
+	v, err := protocol.Lookup("locking")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := stressHistory(t, v, 100)
+	_, err = shrink.Shrink(context.Background(), executors(t, v), h, "ok.jsonl", shrink.Options{})
+	if !errors.Is(err, shrink.ErrNothingToShrink) {
+		t.Fatalf("got %v, want ErrNothingToShrink", err)
+	}
+}
+
+func containsAny(gs, want []model.Guarantee) bool {
+	for _, g := range gs {
+		for _, w := range want {
+			if g == w {
+				return true
+			}
+		}
+	}
+	return false
+}
