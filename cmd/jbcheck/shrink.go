@@ -37,7 +37,7 @@ candidates out of the violating world, smallest first — two calls of two
 clients that ran close together (within --neighbours calls), a client's two
 consecutive calls, then pairs with each client's previous calls; those with
 the call the checker could not linearize first — and explores each (at most
-two preemptions, --budget schedules) until one fails. Then it removes
+one preemption, --budget schedules) until one fails. Then it removes
 clients, calls, users and groups, and halves amounts and opening balances,
 as long as the violation stays.
 
