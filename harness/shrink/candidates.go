@@ -17,7 +17,8 @@ type call struct {
 }
 
 // Candidates lists the scenarios cut from one world of h, smallest first,
-// each once: two calls of different clients invoked within neighbours calls
+// each once: a call in focus with the writes before it on the rows it
+// names; two calls of different clients invoked within neighbours calls
 // of each other (a race needs two clients), a client's two consecutive
 // calls (a stale read needs only one client and the worker), then the pairs
 // again with one of each client's previous calls, with the last earlier
@@ -91,6 +92,23 @@ func Candidates(h *histories.History, world int64, neighbours int, focus map[int
 	alike := func(a, b call) bool {
 		x, y := *event(a).Input, *event(b).Input
 		return x.Op == y.Op && x.User == y.User && x.To == y.To && x.Group == y.Group
+	}
+	// A call in focus (the one porcupine could not place, such as a stale
+	// read), alone and after its client's previous call, with each of the
+	// last neighbours earlier writes of another client on the rows it
+	// names, however long before it ran.
+	for i, b := range order {
+		if !focus[event(b).Line] {
+			continue
+		}
+		found := 0
+		for j := i - 1; j >= 0 && found < neighbours; j-- {
+			if a := order[j]; a.client != b.client && !event(a).Input.Op.ReadOnly() && covers(event(a), event(b), event(b)) {
+				add(true, with(a, 0), with(b, 0))
+				add(true, with(a, 0), with(b, 1))
+				found++
+			}
+		}
 	}
 	pairs(func(_ int, a, b call) { add(alike(a, b), with(a, 0), with(b, 0)) })
 	for _, c := range order {
