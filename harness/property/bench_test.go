@@ -22,7 +22,7 @@ func BenchmarkCatchAndShrink(b *testing.B) {
 			e := executor(b, v)
 			calls := 0
 			for b.Loop() {
-				caught, err := property.Catch(context.Background(), e, 10, 100)
+				caught, err := property.Catch(context.Background(), e, 1, 10, 100)
 				if err != nil || caught == nil {
 					b.Fatalf("not caught: %v", err)
 				}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 
 	"pgregory.net/rapid"
 )
@@ -34,6 +35,13 @@ type Options struct {
 // earlier run passes nowhere else. It sets rapid's flags for the duration of
 // the run, so Falsify runs must not overlap.
 func Falsify(name string, opts Options, prop func(*rapid.T)) Falsification {
+	// rapid asks testing.Short(), which panics outside a test binary (the
+	// CLI) unless the testing flags are registered and the command line
+	// parsed; in a test binary both are done already.
+	testing.Init()
+	if !flag.Parsed() {
+		flag.CommandLine.Parse(nil)
+	}
 	defer setFlag("rapid.nofailfile", "true")()
 	if opts.Seed != 0 {
 		defer setFlag("rapid.seed", fmt.Sprint(opts.Seed))()

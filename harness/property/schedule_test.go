@@ -95,7 +95,7 @@ func TestPropertyBugVariantsAreCaughtAndShrunk(t *testing.T) {
 				t.Fatalf("no minimality rule for %s: add one", name)
 			}
 			// Up to 10 rounds of -rapid.checks draws, seeds 1 to 10.
-			caught, err := property.Catch(context.Background(), executor(t, v), 10, 0)
+			caught, err := property.Catch(context.Background(), executor(t, v), 1, 10, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"jbcheck/model"
 )
 
 // Strategy is how Explore picks schedules.
@@ -56,6 +58,10 @@ type ExploreOptions struct {
 	Max int
 	// KeepGoing explores past the first violation.
 	KeepGoing bool
+	// Wanted, if set, says which violations count: a run whose violated
+	// guarantees it rejects is explored past as if it held (Minimize wants
+	// the same failure, not any failure). Default: any violation.
+	Wanted func(violated []model.Guarantee) bool
 	// Progress, if set, is called after each schedule.
 	Progress func(explored int)
 }
@@ -119,7 +125,7 @@ func (ex *exploration) record(res *Result) bool {
 	if ex.opts.Progress != nil {
 		ex.opts.Progress(r.Explored)
 	}
-	if len(res.Verdict.Violated()) > 0 {
+	if violated := res.Verdict.Violated(); len(violated) > 0 && (ex.opts.Wanted == nil || ex.opts.Wanted(violated)) {
 		if r.Violation == nil {
 			r.Violation = res
 		}

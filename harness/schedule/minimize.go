@@ -12,10 +12,10 @@ import (
 // then halves amounts and opening balances (a smaller opening lets fewer,
 // smaller transfers overdraw it), keeping each change for which an
 // exploration (at most two preemptions, minimizeBudget schedules) still
-// finds a schedule that violates one of the guarantees in want (those of the original failure, which res
-// may show only some of). It starts from res, the
-// run known to fail (its schedule may need more preemptions than the
-// exploration allows), and returns the smallest scenario with its first
+// finds a schedule that violates every guarantee of want that res violates
+// (want: those of the original failure, which res may show only some of).
+// It starts from res, the run known to fail (its schedule may need more
+// preemptions than the exploration allows), and returns the smallest scenario with its first
 // violating schedule in depth-first order — the one closest to running the
 // clients one after the other.
 //
@@ -25,11 +25,17 @@ import (
 // rapid stops at a local minimum. Exploring each candidate scenario instead
 // of replaying one schedule removes that coupling.
 func Minimize(ctx context.Context, execs []*Executor, sc Scenario, res *Result, want []model.Guarantee) (Scenario, *Result, error) {
+	// Every guarantee of want that res violates must stay violated: the
+	// duplicate join must not shrink into a mere wrong answer.
+	keep := slices.DeleteFunc(res.Verdict.Violated(), func(g model.Guarantee) bool { return !slices.Contains(want, g) })
+	same := func(violated []model.Guarantee) bool {
+		return !slices.ContainsFunc(keep, func(g model.Guarantee) bool { return !slices.Contains(violated, g) })
+	}
 	best := res
 	for changed := true; changed; {
 		changed = false
 		for _, cand := range smaller(sc) {
-			res, err := Violates(ctx, execs, cand, want, 2, minimizeBudget)
+			res, err := Violates(ctx, execs, cand, same, 2, minimizeBudget)
 			if err != nil {
 				return sc, best, err
 			}
@@ -52,19 +58,18 @@ func Minimize(ctx context.Context, execs []*Executor, sc Scenario, res *Result, 
 const minimizeBudget = 100
 
 // Violates explores sc (at most preemptions preemptions, at most budget
-// schedules) and returns the first run that violates one of the guarantees
-// in want, or nil if none does.
-func Violates(ctx context.Context, execs []*Executor, sc Scenario, want []model.Guarantee, preemptions, budget int) (*Result, error) {
-	rep, err := Explore(ctx, execs, sc, ExploreOptions{Strategy: Strategy{Name: "preempt", K: preemptions}, Max: budget})
-	if err != nil || rep.Violation == nil {
-		return nil, err
+// schedules) and returns the first run whose violated guarantees wanted
+// accepts, or nil if there is none.
+func Violates(ctx context.Context, execs []*Executor, sc Scenario, wanted func([]model.Guarantee) bool, preemptions, budget int) (*Result, error) {
+	rep, err := Explore(ctx, execs, sc, ExploreOptions{Strategy: Strategy{Name: "preempt", K: preemptions}, Max: budget, Wanted: wanted})
+	return rep.Violation, err
+}
+
+// OneOf accepts violations that include a guarantee of want.
+func OneOf(want []model.Guarantee) func([]model.Guarantee) bool {
+	return func(violated []model.Guarantee) bool {
+		return slices.ContainsFunc(violated, func(g model.Guarantee) bool { return slices.Contains(want, g) })
 	}
-	for _, g := range rep.Violation.Verdict.Violated() {
-		if slices.Contains(want, g) {
-			return rep.Violation, nil
-		}
-	}
-	return nil, nil
 }
 
 // smaller lists the scenarios one step simpler than sc, biggest steps first.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"jbcheck/harness/schedule"
@@ -90,17 +89,13 @@ func fromSchedule(ctx context.Context, execs []*schedule.Executor, h *histories.
 	if err != nil {
 		return sc, nil, err
 	}
-	if violatesOneOf(res, want) {
+	if schedule.OneOf(want)(res.Verdict.Violated()) {
 		return sc, res, nil
 	}
-	if res, err = schedule.Violates(ctx, execs, sc, want, 2, 2000); err != nil || res != nil {
+	if res, err = schedule.Violates(ctx, execs, sc, schedule.OneOf(want), 2, 2000); err != nil || res != nil {
 		return sc, res, err
 	}
 	return sc, nil, fmt.Errorf("%s: its schedule no longer fails against %s, and no schedule of its scenario with at most two preemptions does", file, e.Variant().Info().Name)
-}
-
-func violatesOneOf(res *schedule.Result, want []model.Guarantee) bool {
-	return slices.ContainsFunc(res.Verdict.Violated(), func(g model.Guarantee) bool { return slices.Contains(want, g) })
 }
 
 // fromStress explores candidate scenarios cut from the first violating
@@ -131,7 +126,7 @@ func fromStress(ctx context.Context, execs []*schedule.Executor, h *histories.Hi
 			if opts.Progress != nil {
 				opts.Progress(tried, sc)
 			}
-			res, err := schedule.Violates(ctx, execs, sc, want, 1, opts.Budget)
+			res, err := schedule.Violates(ctx, execs, sc, schedule.OneOf(want), 1, opts.Budget)
 			if err != nil || res != nil {
 				return sc, res, tried, err
 			}

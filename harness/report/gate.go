@@ -1,0 +1,217 @@
+package report
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"jbcheck/histories"
+	"jbcheck/model"
+)
+
+// Gate is what a release gate run found: every check of every variant, the
+// matrix they add up to, and the verdict.
+type Gate struct {
+	Started  time.Time `json:"started"`
+	Seconds  float64   `json:"seconds"`
+	Quick    bool      `json:"quick"`
+	Seed     uint64    `json:"seed"`
+	Postgres string    `json:"postgres"`
+	Checks   []Check   `json:"checks"`
+	Passed   bool      `json:"passed"`
+	Verdict  string    `json:"verdict"` // one line
+}
+
+// Check is one check of one variant.
+type Check struct {
+	Variant string `json:"variant"`
+	// Correct: the variant must hold every guarantee; otherwise it is a
+	// bug variant and the check must catch it.
+	Correct  bool                                 `json:"correct"`
+	Name     string                               `json:"name"`
+	Statuses map[model.Guarantee]histories.Status `json:"statuses"`
+	Passed   bool                                 `json:"passed"` // held for a correct variant, caught for a bug variant
+	Detail   string                               `json:"detail"`
+	Seconds  float64                              `json:"seconds"`
+	// Files of the counterexample or failing history, relative to the
+	// report directory; BugReport is its bug-report.md.
+	Files     *histories.Files `json:"files,omitempty"`
+	BugReport string           `json:"bug_report,omitempty"`
+}
+
+// Violated lists the guarantees the check found violated.
+func (c Check) Violated() []model.Guarantee {
+	var out []model.Guarantee
+	for _, g := range model.Guarantees {
+		if c.Statuses[g] == histories.Violated {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Variants lists the variants checked, in the order first checked.
+func (g Gate) Variants() []string {
+	var out []string
+	for _, c := range g.Checks {
+		if !slices.Contains(out, c.Variant) {
+			out = append(out, c.Variant)
+		}
+	}
+	return out
+}
+
+// Row is a variant's line of the matrix: each guarantee's status over all
+// its checks (violated beats unknown beats held beats n/a).
+func (g Gate) Row(variant string) map[model.Guarantee]histories.Status {
+	rank := map[histories.Status]int{histories.NotApplicable: 0, histories.Held: 1, histories.Unknown: 2, histories.Violated: 3}
+	row := map[model.Guarantee]histories.Status{}
+	for _, c := range g.Checks {
+		if c.Variant != variant {
+			continue
+		}
+		for _, gu := range model.Guarantees {
+			if s, ok := c.Statuses[gu]; ok && (row[gu] == "" || rank[s] > rank[row[gu]]) {
+				row[gu] = s
+			}
+		}
+	}
+	return row
+}
+
+// WriteGate writes summary.json, junit.xml and index.html into dir.
+func WriteGate(dir string, g Gate) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	summary, err := json.MarshalIndent(g, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "summary.json"), append(summary, '\n'), 0o644); err != nil {
+		return err
+	}
+	junit, err := JUnit(g)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "junit.xml"), junit, 0o644); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "index.html"))
+	if err != nil {
+		return err
+	}
+	if err := indexPage.Execute(f, g); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// JUnit XML, as CI systems read it: one testsuite per variant, one
+// testcase per check.
+type (
+	JUnitSuites struct {
+		XMLName  xml.Name     `xml:"testsuites"`
+		Name     string       `xml:"name,attr"`
+		Tests    int          `xml:"tests,attr"`
+		Failures int          `xml:"failures,attr"`
+		Time     string       `xml:"time,attr"`
+		Suites   []JUnitSuite `xml:"testsuite"`
+	}
+	JUnitSuite struct {
+		Name     string      `xml:"name,attr"`
+		Tests    int         `xml:"tests,attr"`
+		Failures int         `xml:"failures,attr"`
+		Time     string      `xml:"time,attr"`
+		Cases    []JUnitCase `xml:"testcase"`
+	}
+	JUnitCase struct {
+		Name      string        `xml:"name,attr"`
+		Classname string        `xml:"classname,attr"`
+		Time      string        `xml:"time,attr"`
+		Failure   *JUnitFailure `xml:"failure,omitempty"`
+		SystemOut string        `xml:"system-out,omitempty"`
+	}
+	JUnitFailure struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
+		Text    string `xml:",chardata"`
+	}
+)
+
+// JUnit renders g as JUnit XML.
+func JUnit(g Gate) ([]byte, error) {
+	all := JUnitSuites{Name: "jbcheck verify", Time: seconds(g.Seconds)}
+	for _, v := range g.Variants() {
+		suite := JUnitSuite{Name: v}
+		var total float64
+		for _, c := range g.Checks {
+			if c.Variant != v {
+				continue
+			}
+			tc := JUnitCase{Name: c.Name, Classname: "jbcheck." + v, Time: seconds(c.Seconds), SystemOut: c.Detail}
+			if !c.Passed {
+				kind, msg := "violation", fmt.Sprintf("%s violated %v", v, c.Violated())
+				if !c.Correct {
+					kind, msg = "escape", "bug variant "+v+" was not caught"
+				} else if len(c.Violated()) == 0 {
+					kind, msg = "undecided", "a check could not decide: "+c.Detail
+				}
+				tc.Failure = &JUnitFailure{Message: msg, Type: kind, Text: c.Detail}
+				if c.BugReport != "" {
+					tc.Failure.Text += "\nbug report: " + c.BugReport
+				}
+				suite.Failures++
+			}
+			suite.Tests++
+			total += c.Seconds
+			suite.Cases = append(suite.Cases, tc)
+		}
+		suite.Time = seconds(total)
+		all.Tests += suite.Tests
+		all.Failures += suite.Failures
+		all.Suites = append(all.Suites, suite)
+	}
+	out, err := xml.MarshalIndent(all, "", "  ")
+	return append([]byte(xml.Header), append(out, '\n')...), err
+}
+
+func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }
+
+var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{
+	"guarantees": func() []model.Guarantee { return model.Guarantees },
+	"cell": func(g Gate, variant string, gu model.Guarantee) histories.Status {
+		return g.Row(variant)[gu]
+	},
+}).Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>jbcheck verify</title>
+<style>
+body { font-family: sans-serif; margin: 2em; }
+table { border-collapse: collapse; margin-bottom: 2em; }
+td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
+.held { background: #dfd; } .violated { background: #fbb; } .unknown { background: #ffd; } .pass { color: #070; } .fail { color: #b00; font-weight: bold; }
+</style></head><body>
+<h1>jbcheck verify</h1>
+<p class="{{if .Passed}}pass{{else}}fail{{end}}">{{.Verdict}}</p>
+<p>Started {{.Started.Format "2006-01-02 15:04:05 MST"}}, {{printf "%.0f" .Seconds}} s{{if .Quick}}, quick{{end}}, seed {{.Seed}}, PostgreSQL {{.Postgres}}.
+Machine-readable: <a href="summary.json">summary.json</a>, <a href="junit.xml">junit.xml</a>.</p>
+<h2>Matrix</h2>
+<table><tr><th>variant</th>{{range guarantees}}<th title="{{.Title}}">{{printf "%s" .}}</th>{{end}}</tr>
+{{$g := .}}{{range .Variants}}{{$v := .}}<tr><td>{{$v}}</td>{{range guarantees}}{{$s := cell $g $v .}}<td class="{{$s}}">{{$s}}</td>{{end}}</tr>
+{{end}}</table>
+<h2>Checks</h2>
+<table><tr><th>variant</th><th>check</th><th>result</th><th>detail</th><th>counterexample</th></tr>
+{{range .Checks}}<tr><td>{{.Variant}}</td><td>{{.Name}}</td>
+<td class="{{if .Passed}}pass{{else}}fail{{end}}">{{if .Passed}}{{if .Correct}}held{{else}}caught{{end}}{{else}}{{if .Correct}}FAILED{{else}}ESCAPED{{end}}{{end}}</td>
+<td>{{.Detail}}</td>
+<td>{{with .Files}}<a href="{{.History}}">history</a>{{if .Picture}} · <a href="{{.Picture}}">picture</a>{{end}}{{if .Transcript}} · <a href="{{.Transcript}}">transcript</a>{{end}}{{end}}{{with .BugReport}} · <a href="{{.}}">bug report</a>{{end}}</td></tr>
+{{end}}</table>
+</body></html>
+`))

@@ -1,0 +1,36 @@
+package verify
+
+import "jbcheck/harness/schedule"
+
+// Standard is a scenario every correct variant must hold in, under bounded
+// exploration, and that catches the bug variants it names.
+type Standard struct {
+	Name     string
+	Clients  string // schedule.Parse syntax
+	World    string // "" for the default world
+	Catches  []string
+	Strategy schedule.Strategy
+}
+
+// Standards are the standard scenarios: the two original flaky tests, then
+// the smallest scenario that shows each known bug.
+func Standards(quick bool) []Standard {
+	joins := "c0: join(u0,g0); c1: join(u0,g0); c2: join(u0,g0); c3: join(u0,g0); c4: join(u0,g0)"
+	name := "flaky test 1: five concurrent joins by one user"
+	if quick {
+		joins, name = "c0: join(u0,g0); c1: join(u0,g0); c2: join(u0,g0)", "flaky test 1: three concurrent joins by one user"
+	}
+	preempt2 := schedule.Strategy{Name: "preempt", K: 2}
+	return []Standard{
+		{Name: name, Clients: joins, Catches: []string{"join-check-then-insert"}, Strategy: preempt2},
+		{Name: "flaky test 2: a balance read right after a deposit, the worker scheduled", Clients: "c0: deposit(u0,5) balance(u0)",
+			Catches: []string{"balance-async-recompute"}, Strategy: schedule.Strategy{Name: "exhaustive"}},
+		{Name: "over capacity: two users, one seat", Clients: "c0: join(u0,g0); c1: join(u1,g0)", World: "users=u0:100,u1:100 groups=g0:cap=1:fee=10",
+			Catches: []string{"join-count-then-insert"}, Strategy: preempt2},
+		{Name: "lost update: two deposits", Clients: "c0: deposit(u0,5); c1: deposit(u0,7)", Catches: []string{"wallet-read-modify-write"}, Strategy: preempt2},
+		{Name: "overdraft: two transfers worth more than the wallet", Clients: "c0: transfer(u0,u1,60); c1: transfer(u0,u1,60)",
+			Catches: []string{"transfer-check-then-debit"}, Strategy: preempt2},
+		{Name: "double refund: a member leaving twice at once", Clients: "c0: join(u0,g0) leave(u0,g0); c1: leave(u0,g0)",
+			Catches: []string{"leave-double-refund"}, Strategy: preempt2},
+	}
+}

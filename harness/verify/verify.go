@@ -1,0 +1,401 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"jbcheck/harness/postgres"
+	"jbcheck/harness/property"
+	"jbcheck/harness/protocol"
+	"jbcheck/harness/report"
+	"jbcheck/harness/schedule"
+	"jbcheck/harness/stress"
+	"jbcheck/histories"
+	"jbcheck/model"
+)
+
+// Options set a gate run.
+type Options struct {
+	Server   *postgres.Server
+	Variants []protocol.Variant // correct and bug variants; registry order is fine
+	Quick    bool               // smaller budgets: a minute instead of minutes
+	Seed     uint64             // seed of the correct variants' property round and stress runs
+	Lanes    int                // parallel exploration lanes (at least 1)
+	Out      string             // the report directory
+	Log      io.Writer          // one line per check as it ends
+}
+
+// budget is how hard each check looks.
+type budget struct {
+	checks       int           // draws of the schedule-mode property, correct variants
+	differential int           // draws of the sequential property
+	catchRounds  int           // rounds (of 100 draws) to catch a bug variant
+	schedules    int           // schedules per standard scenario, at most
+	stressFor    time.Duration // stress run of a correct variant
+	stressOps    int           // stress run of a bug variant (up to 3 runs)
+}
+
+func budgetFor(quick bool) budget {
+	if quick {
+		return budget{checks: 100, differential: 30, catchRounds: 10, schedules: 200, stressFor: 2 * time.Second, stressOps: 2000}
+	}
+	return budget{checks: 1000, differential: 200, catchRounds: 10, schedules: 3000, stressFor: 8 * time.Second, stressOps: 4000}
+}
+
+// Run runs every check of every variant and writes the report directory.
+// The gate passes when every correct variant held every guarantee in every
+// check (no violation, nothing undecided) and every check caught every bug
+// variant. An error means the gate could not run to the end (the report
+// holds what ran).
+func Run(ctx context.Context, o Options) (report.Gate, error) {
+	g := report.Gate{Started: time.Now().UTC(), Quick: o.Quick, Seed: o.Seed, Postgres: o.Server.Version()}
+	r := &runner{o: o, b: budgetFor(o.Quick), gate: &g}
+	var err error
+	for _, v := range o.Variants {
+		if err = r.variant(ctx, v); err != nil {
+			break
+		}
+	}
+	g.Seconds = time.Since(g.Started).Seconds()
+	g.Passed, g.Verdict = verdict(g, err)
+	if werr := report.WriteGate(o.Out, g); werr != nil && err == nil {
+		err = werr
+	}
+	return g, err
+}
+
+type runner struct {
+	o    Options
+	b    budget
+	gate *report.Gate
+}
+
+// variant runs every check of v.
+func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
+	execs, err := schedule.NewExecutors(ctx, r.o.Server, v, max(1, r.o.Lanes))
+	if err != nil {
+		return err
+	}
+	defer schedule.CloseAll(execs)
+	for _, e := range execs {
+		e.Reduce = true
+		e.Command = "jbcheck verify"
+	}
+	checks := []func(context.Context, protocol.Variant, []*schedule.Executor) (report.Check, error){r.property}
+	if v.Info().Correct() {
+		checks = append(checks, r.differential)
+	}
+	for _, s := range Standards(r.o.Quick) {
+		if v.Info().Correct() || slices.Contains(s.Catches, v.Info().Name) {
+			checks = append(checks, r.explore(s))
+		}
+	}
+	checks = append(checks, r.stress)
+	for _, check := range checks {
+		start := time.Now()
+		c, err := check(ctx, v, execs)
+		if err != nil {
+			return fmt.Errorf("%s, %s: %w", v.Info().Name, c.Name, err)
+		}
+		c.Variant, c.Correct, c.Seconds = v.Info().Name, v.Info().Correct(), time.Since(start).Seconds()
+		c.Passed = passed(c)
+		r.gate.Checks = append(r.gate.Checks, c)
+		if r.o.Log != nil {
+			fmt.Fprintf(r.o.Log, "%-26s %-9s %-72.72s %5.1fs  %s\n", c.Variant, outcome(c), c.Name, c.Seconds, c.Detail)
+		}
+	}
+	return nil
+}
+
+// passed: a correct variant's check held every guarantee it decided and
+// left none undecided; a bug variant's check violated something.
+func passed(c report.Check) bool {
+	if !c.Correct {
+		return len(c.Violated()) > 0
+	}
+	for _, s := range c.Statuses {
+		if s == histories.Violated || s == histories.Unknown {
+			return false
+		}
+	}
+	return true
+}
+
+func outcome(c report.Check) string {
+	switch {
+	case c.Passed && c.Correct:
+		return "held"
+	case c.Passed:
+		return "caught"
+	case c.Correct:
+		return "FAILED"
+	}
+	return "ESCAPED"
+}
+
+// held is the statuses of a check in which L and I1–I6 held; D and A need
+// faults, which no check injects yet.
+func held() map[model.Guarantee]histories.Status {
+	s := map[model.Guarantee]histories.Status{}
+	for _, g := range model.Guarantees {
+		s[g] = histories.Held
+	}
+	s[model.Durability], s[model.Atomicity] = histories.NotApplicable, histories.NotApplicable
+	return s
+}
+
+// property runs the schedule-mode property: one round of many draws for a
+// correct variant, rounds until caught for a bug variant; a failure is
+// minimized and kept.
+func (r *runner) property(ctx context.Context, v protocol.Variant, execs []*schedule.Executor) (report.Check, error) {
+	c := report.Check{Name: fmt.Sprintf("property: every guarantee in every scenario and schedule rapid draws (%d draws, seed %d)", r.b.checks, r.o.Seed)}
+	first, rounds, checks := r.o.Seed, 1, r.b.checks
+	if !v.Info().Correct() {
+		first, rounds, checks = 1, r.b.catchRounds, 100
+		c.Name = fmt.Sprintf("property: caught within %d rounds of 100 draws (seeds 1–%d), shrunk", rounds, rounds)
+	}
+	caught, err := property.Catch(ctx, execs[0], first, rounds, checks)
+	if err != nil || caught == nil {
+		c.Statuses, c.Detail = held(), "held in every draw"
+		return c, err
+	}
+	m := caught.Minimal
+	c.Statuses = m.Result.Verdict.Statuses
+	c.Detail = fmt.Sprintf("seed %d: %s, world %s, schedule %v", caught.Seed, m.Scenario, schedule.WorldString(m.Scenario.World), m.Result.Choices)
+	return c, r.keep(&c, v.Info().Name+"-property", m.Result)
+}
+
+// differential runs the sequential property: calls one at a time must get
+// the model's answers and leave the model's state.
+func (r *runner) differential(ctx context.Context, v protocol.Variant, _ []*schedule.Executor) (report.Check, error) {
+	c := report.Check{Name: fmt.Sprintf("differential: one call at a time, the model's answers and state (%d draws)", r.b.differential)}
+	cfg := r.o.Server.ConnConfig()
+	protocol.ConfigureClient(cfg, v, protocol.SchemaName(v))
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return c, err
+	}
+	defer conn.Close(context.Background())
+	if err := protocol.Install(ctx, conn, v, protocol.SchemaName(v)); err != nil {
+		return c, err
+	}
+	if w, ok := v.(protocol.Worker); ok {
+		stop, err := r.worker(ctx, v, w)
+		if err != nil {
+			return c, err
+		}
+		defer stop()
+	}
+	got := property.Falsify(v.Info().Name+"-differential", property.Options{Seed: r.o.Seed, Checks: r.b.differential}, property.Differential(ctx, conn, v, nil))
+	c.Statuses, c.Detail = held(), "every answer and every stored state as the model's"
+	if got.Failed {
+		c.Statuses[model.Linearizable] = histories.Violated
+		c.Detail = lastLines(got.Report, 6)
+	}
+	return c, nil
+}
+
+// worker runs v's background worker on a connection of its own until the
+// returned stop is called.
+func (r *runner) worker(ctx context.Context, v protocol.Variant, w protocol.Worker) (stop func(), err error) {
+	cfg := r.o.Server.ConnConfig()
+	protocol.Configure(cfg, v, protocol.SchemaName(v))
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		protocol.RunWorker(wctx, w, conn, 0)
+	}()
+	return func() {
+		cancel()
+		<-done
+		conn.Close(context.Background())
+	}, nil
+}
+
+// explore runs one standard scenario under bounded exploration.
+func (r *runner) explore(s Standard) func(context.Context, protocol.Variant, []*schedule.Executor) (report.Check, error) {
+	return func(ctx context.Context, v protocol.Variant, execs []*schedule.Executor) (report.Check, error) {
+		c := report.Check{Name: fmt.Sprintf("explore %s: %s", s.Strategy, s.Name)}
+		sc, err := schedule.Parse(s.Clients, s.World)
+		if err != nil {
+			return c, err
+		}
+		rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: s.Strategy, Max: r.b.schedules})
+		if err != nil {
+			return c, err
+		}
+		if rep.Violation == nil {
+			c.Statuses = held()
+			c.Detail = fmt.Sprintf("held in every one of %d schedules of %s", rep.Explored, sc)
+			if !rep.Complete {
+				c.Detail = fmt.Sprintf("held in the first %d schedules of %s (the budget; the strategy allows more)", rep.Explored, sc)
+			}
+			return c, nil
+		}
+		small, res, err := schedule.Minimize(ctx, execs, sc, rep.Violation, rep.Violation.Verdict.Violated())
+		if err != nil {
+			return c, err
+		}
+		c.Statuses = res.Verdict.Statuses
+		c.Detail = fmt.Sprintf("schedule %d of %s violated; minimal: %s, schedule %v", rep.Explored, sc, small, res.Choices)
+		return c, r.keep(&c, v.Info().Name+"-explore-"+slug(s.Name), res)
+	}
+}
+
+// stress runs real concurrency: a timed run for a correct variant; for a
+// bug variant, up to three runs until one catches it.
+func (r *runner) stress(ctx context.Context, v protocol.Variant, _ []*schedule.Executor) (report.Check, error) {
+	cfg := stress.Config{Server: r.o.Server, Variant: v, Clients: 8, Worlds: 4, Seed: int64(r.o.Seed), Duration: r.b.stressFor, Command: "jbcheck verify"}
+	c := report.Check{Name: fmt.Sprintf("stress: %d clients, %v", cfg.Clients, cfg.Duration)}
+	runs := 1
+	if !v.Info().Correct() {
+		cfg.Duration, cfg.Ops, runs = 0, r.b.stressOps, 3
+		c.Name = fmt.Sprintf("stress: %d clients, %d operations, up to %d runs", cfg.Clients, cfg.Ops, runs)
+	}
+	dir := filepath.Join(r.o.Out, "runs", v.Info().Name+"-stress")
+	for run := 1; run <= runs; run++ {
+		var buf bytes.Buffer
+		cfg.History = &buf
+		sum, err := stress.Run(ctx, cfg)
+		if err != nil {
+			return c, err
+		}
+		h, err := histories.Read(bytes.NewReader(buf.Bytes()), "stress")
+		if err != nil {
+			return c, err
+		}
+		verdict := histories.Check(h, histories.CheckOptions{})
+		c.Statuses = verdict.Statuses
+		c.Detail = fmt.Sprintf("run %d (seed %d): %d operations, %.0f ops/s, %d fail, %d info", run, cfg.Seed, sum.Ops, sum.OpsPerSecond(), sum.Fail, sum.Info)
+		if violated := verdict.Violated(); len(violated) > 0 || !verdict.Passed() {
+			// A failing run is evidence: keep it, with a picture and a report.
+			files := histories.FilesIn(dir)
+			files.Transcript = ""
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return c, err
+			}
+			if err := os.WriteFile(files.History, buf.Bytes(), 0o644); err != nil {
+				return c, err
+			}
+			if files.Picture, err = histories.WritePictureFile(files.Picture, h, verdict); err != nil {
+				return c, err
+			}
+			return c, r.writeBugReport(&c, report.Counterexample{History: h, Verdict: verdict, Files: files})
+		}
+		cfg.Seed++
+	}
+	return c, nil
+}
+
+// keep writes a schedule-mode counterexample into counterexamples/NAME/:
+// history, picture, transcript and bug report.
+func (r *runner) keep(c *report.Check, name string, res *schedule.Result) error {
+	files, err := schedule.WriteEvidence(filepath.Join(r.o.Out, "counterexamples", name), res)
+	if err != nil {
+		return err
+	}
+	h, err := histories.Read(bytes.NewReader(res.History), files.History)
+	if err != nil {
+		return err
+	}
+	return r.writeBugReport(c, report.Counterexample{History: h, Verdict: res.Verdict, Files: files, Transcript: res.Transcript})
+}
+
+// writeBugReport writes bug-report.md beside the counterexample's history
+// and records the files in c, relative to the report directory.
+func (r *runner) writeBugReport(c *report.Check, cx report.Counterexample) error {
+	path := filepath.Join(filepath.Dir(cx.Files.History), "bug-report.md")
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := report.BugReport(f, cx); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	rel := func(p string) string {
+		if p == "" {
+			return ""
+		}
+		if q, err := filepath.Rel(r.o.Out, p); err == nil {
+			return q
+		}
+		return p
+	}
+	c.Files = &histories.Files{History: rel(cx.Files.History), Picture: rel(cx.Files.Picture), Transcript: rel(cx.Files.Transcript)}
+	c.BugReport = rel(path)
+	return nil
+}
+
+// verdict is the gate's one line.
+func verdict(g report.Gate, err error) (bool, string) {
+	var correct, bugs, caught, checks int
+	var problems []string
+	for _, v := range g.Variants() {
+		isCorrect, ok := true, true
+		var failed []string
+		for _, c := range g.Checks {
+			if c.Variant != v {
+				continue
+			}
+			isCorrect = c.Correct
+			checks++
+			if !c.Passed {
+				ok = false
+				failed = append(failed, strings.SplitN(c.Name, ":", 2)[0])
+			}
+		}
+		switch {
+		case isCorrect && ok:
+			correct++
+		case isCorrect:
+			problems = append(problems, fmt.Sprintf("%s failed %s", v, strings.Join(failed, ", ")))
+		case ok:
+			bugs++
+			caught++
+		default:
+			bugs++
+			problems = append(problems, fmt.Sprintf("%s escaped %s", v, strings.Join(failed, ", ")))
+		}
+	}
+	if err != nil {
+		problems = append(problems, "the gate did not finish: "+err.Error())
+	}
+	if len(problems) > 0 {
+		return false, "FAILED: " + strings.Join(problems, "; ")
+	}
+	return true, fmt.Sprintf("PASSED: %d correct variants held every guarantee in every check; %d of %d bug variants caught by every check (%d checks)", correct, caught, bugs, checks)
+}
+
+// slug makes a check name a folder name.
+func slug(s string) string {
+	s, _, _ = strings.Cut(s, ":")
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(strings.TrimSpace(s)))
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
