@@ -234,7 +234,11 @@ func (r *runner) explore(s Standard) func(context.Context, protocol.Variant, []*
 		if err != nil {
 			return c, err
 		}
-		rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: s.Strategy, Max: r.b.schedules})
+		budget := r.b.schedules
+		if s.Schedules > 0 {
+			budget = s.Schedules
+		}
+		rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: s.Strategy, Max: budget})
 		if err != nil {
 			return c, err
 		}
