@@ -177,6 +177,9 @@ func Catch(ctx context.Context, e *schedule.Executor, first uint64, rounds, chec
 	for seed := first; seed < first+uint64(rounds); seed++ {
 		var last Counterexample
 		got := Falsify(e.Variant().Info().Name, Options{Seed: seed, Checks: checks}, Guarantees(ctx, e, func(c Counterexample) { last = c }))
+		if err := ctx.Err(); err != nil {
+			return nil, err // interrupted: the failures were the cancellation's
+		}
 		if !got.Failed {
 			continue
 		}

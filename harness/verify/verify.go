@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -379,7 +380,10 @@ func verdict(g report.Gate, err error) (bool, string) {
 			problems = append(problems, fmt.Sprintf("%s escaped %s", v, strings.Join(failed, ", ")))
 		}
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, context.Canceled):
+		problems = append(problems, "interrupted: the report holds the checks that finished")
+	case err != nil:
 		problems = append(problems, "the gate did not finish: "+err.Error())
 	}
 	if len(problems) > 0 {
