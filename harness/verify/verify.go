@@ -49,7 +49,7 @@ func budgetFor(quick bool) budget {
 	if quick {
 		return budget{checks: 100, differential: 30, catchRounds: 10, schedules: 200, stressFor: 2 * time.Second, stressOps: 2000}
 	}
-	return budget{checks: 1000, differential: 200, catchRounds: 10, schedules: 3000, stressFor: 8 * time.Second, stressOps: 4000}
+	return budget{checks: 1000, differential: 200, catchRounds: 10, schedules: 2000, stressFor: 6 * time.Second, stressOps: 4000}
 }
 
 // Run runs every check of every variant and writes the report directory.
