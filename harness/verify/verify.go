@@ -60,6 +60,9 @@ func budgetFor(quick bool) budget {
 func Run(ctx context.Context, o Options) (report.Gate, error) {
 	g := report.Gate{Started: time.Now().UTC(), Quick: o.Quick, Seed: o.Seed, Postgres: o.Server.Version()}
 	r := &runner{o: o, b: budgetFor(o.Quick), gate: &g}
+	for _, v := range o.Variants {
+		r.width = max(r.width, len(v.Info().Name))
+	}
 	var err error
 	for _, v := range o.Variants {
 		if err = r.variant(ctx, v); err != nil {
@@ -75,9 +78,10 @@ func Run(ctx context.Context, o Options) (report.Gate, error) {
 }
 
 type runner struct {
-	o    Options
-	b    budget
-	gate *report.Gate
+	o     Options
+	b     budget
+	gate  *report.Gate
+	width int // of the longest variant name, for the log's columns
 }
 
 // variant runs every check of v.
@@ -111,7 +115,7 @@ func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
 		c.Passed = passed(c)
 		r.gate.Checks = append(r.gate.Checks, c)
 		if r.o.Log != nil {
-			fmt.Fprintf(r.o.Log, "%-26s %-9s %-72.72s %5.1fs  %s\n", c.Variant, outcome(c), c.Name, c.Seconds, c.Detail)
+			fmt.Fprintf(r.o.Log, "%-*s %-9s %-72.72s %5.1fs  %s\n", r.width, c.Variant, outcome(c), c.Name, c.Seconds, c.Detail)
 		}
 	}
 	return nil
