@@ -183,8 +183,12 @@ func explainIllegal(world int64, ops []porcupine.Operation, info porcupine.Linea
 	}
 	op := ops[culprit]
 	meta := op.Metadata.(opMeta)
-	f.Detail = fmt.Sprintf("world %d: no order of its %d operations explains every answer; the first that cannot be placed is client %d's %s (line %d), after %d operations that can",
-		world, len(ops), meta.Client, model.DescribeCall(op.Input.(model.Input), op.Output.(*model.Output)), meta.InvokeLine, len(longest))
+	what := fmt.Sprintf("client %d's %s", meta.Client, model.DescribeOperation(op.Input, op.Output))
+	if op.Input.(model.Input).Op == model.OpAudit {
+		what = "the final " + model.DescribeOperation(op.Input, op.Output) + ", a state no order of the calls reaches"
+	}
+	f.Detail = fmt.Sprintf("world %d: no order of its %d operations explains every answer; the first that cannot be placed is %s (line %d), after %d operations that can",
+		world, len(ops), what, meta.InvokeLine, len(longest))
 	f.Lines = []int{meta.InvokeLine}
 	if meta.EndLine > 0 {
 		f.Lines = append(f.Lines, meta.EndLine)

@@ -196,3 +196,37 @@ func TestLinearizabilityFindingNamesTheOperation(t *testing.T) {
 		t.Errorf("findings %+v, want one naming the stale balance read on line 4", v.Findings)
 	}
 }
+
+// TestAFinalAuditIsARead: a lost update with no read after it breaks L
+// through the final audit, which porcupine checks as a read of the whole
+// world; with the stored state the linearization reaches, L holds; an audit
+// that is not quiescent is not such a read.
+func TestAFinalAuditIsARead(t *testing.T) {
+	text, err := os.ReadFile("corpus/wallet-read-modify-write.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(text string) Verdict {
+		t.Helper()
+		h, err := Read(strings.NewReader(text), "lost-update.jsonl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Check(h, CheckOptions{})
+	}
+	lost := check(string(text))
+	if lost.Status(model.Linearizable) != Violated || !slices.ContainsFunc(lost.Findings, func(f Finding) bool {
+		return f.Guarantee == model.Linearizable && strings.Contains(f.Detail, "the final audit → u0=107") && slices.Equal(f.Lines, []int{6, 6})
+	}) {
+		t.Errorf("the lost update: L %s, findings %v; want L violated by the final audit (line 6)", lost.Status(model.Linearizable), lost.Findings)
+	}
+	// The balance both deposits reach, and its ledger.
+	kept := strings.NewReplacer(`"wallet:u0":107`, `"wallet:u0":112`).Replace(string(text))
+	if v := check(kept); v.Status(model.Linearizable) != Held {
+		t.Errorf("with the right stored state: L %s, findings %v", v.Status(model.Linearizable), v.Findings)
+	}
+	midRun := strings.Replace(string(text), `"quiescent":true`, `"quiescent":false`, 1)
+	if v := check(midRun); v.Status(model.Linearizable) != Held {
+		t.Errorf("with a non-quiescent audit: L %s, want held (not a read)", v.Status(model.Linearizable))
+	}
+}

@@ -65,6 +65,31 @@ func operationsByWorld(h *History) (worlds []int64, ops map[int64][]porcupine.Op
 	for _, inv := range open {
 		add(inv, nil, math.MaxInt64, 0)
 	}
+	// A quiescent audit taken after every call of its world was invoked and
+	// answered is a read of the whole world: what the database stores must
+	// be the state some linearization of the calls reaches (a lost update
+	// with no read after it, or a lost acknowledged write, shows here).
+	// Earlier audits are not: an audit's one time stamp is taken after its
+	// read, so a call answered in between would be ordered wrongly; their
+	// invariants are checked all the same.
+	latest := map[int64]int64{}
+	for _, e := range h.Events {
+		latest[e.World] = max(latest[e.World], e.Time)
+	}
+	for _, a := range h.Audits {
+		if a.Quiescent == nil || !*a.Quiescent || a.Snapshot == nil || a.Time <= latest[a.World] {
+			continue
+		}
+		ops[a.World] = append(ops[a.World], porcupine.Operation{
+			ClientId: next,
+			Input:    model.Input{Op: model.OpAudit, World: a.World},
+			Call:     a.Time,
+			Output:   a.Snapshot.State(),
+			Return:   a.Time,
+			Metadata: opMeta{Client: a.Client, InvokeLine: a.Line, EndLine: a.Line},
+		})
+		next++
+	}
 	for w := range h.Header.Worlds {
 		worlds = append(worlds, w)
 	}

@@ -17,6 +17,10 @@ const (
 	OpTransfer Op = "transfer"
 	OpBalance  Op = "balance"
 	OpMembers  Op = "members"
+	// OpAudit is not a call: it is the harness reading a whole world (a
+	// history's audit event), which the linearizability check treats as a
+	// read whose answer is the stored State.
+	OpAudit Op = "audit"
 )
 
 // Ops lists every operation, in a fixed order.
@@ -82,6 +86,8 @@ func (in Input) String() string {
 		return fmt.Sprintf("balance(%s)", in.User+in.Group)
 	case OpMembers:
 		return fmt.Sprintf("members(%s)", in.Group)
+	case OpAudit:
+		return "audit"
 	}
 	return fmt.Sprintf("%s(?)", in.Op)
 }

@@ -10,7 +10,10 @@ import (
 // Porcupine is the protocol as a porcupine.Model over the given worlds.
 //
 // Operations carry an Input and a *Output; a nil *Output means the outcome is
-// unknown (an `info` completion) and any answer is accepted. A history
+// unknown (an `info` completion) and any answer is accepted. An audit (Input
+// with Op OpAudit) carries the stored State as its output instead: the
+// world as the database holds it must be the state the linearization has
+// reached. A history
 // partitions by world: no operation crosses worlds, so each world is checked
 // on its own, starting from Initial of its description. The closures only
 // type-assert and delegate to State.Step.
@@ -30,6 +33,10 @@ func Porcupine(worlds map[int64]World) porcupine.Model {
 				}
 				st = Initial(w)
 			}
+			if in.Op == OpAudit {
+				stored, _ := output.(State)
+				return stored.Equal(st), st
+			}
 			next, want := st.Step(in)
 			got := output.(*Output)
 			return got == nil || got.Equal(want), next
@@ -45,9 +52,7 @@ func Porcupine(worlds map[int64]World) porcupine.Model {
 			}
 			return 0
 		},
-		DescribeOperation: func(input, output any) string {
-			return DescribeCall(input.(Input), output.(*Output))
-		},
+		DescribeOperation: DescribeOperation,
 		DescribeState: func(state any) string {
 			if st, ok := state.(State); ok {
 				return st.Describe()
@@ -64,6 +69,15 @@ func DescribeCall(in Input, out *Output) string {
 		return in.String() + " → ?"
 	}
 	return in.String() + " → " + out.String()
+}
+
+// DescribeOperation renders a porcupine operation of Porcupine's model: a
+// call (see DescribeCall) or an audit with the state it read.
+func DescribeOperation(input, output any) string {
+	if stored, ok := output.(State); ok {
+		return "audit → " + stored.Describe()
+	}
+	return DescribeCall(input.(Input), output.(*Output))
 }
 
 func partitionByWorld(history []porcupine.Operation) [][]porcupine.Operation {
