@@ -69,9 +69,11 @@ func operationsByWorld(h *History) (worlds []int64, ops map[int64][]porcupine.Op
 	// answered is a read of the whole world: what the database stores must
 	// be the state some linearization of the calls reaches (a lost update
 	// with no read after it, or a lost acknowledged write, shows here).
-	// Earlier audits are not: an audit's one time stamp is taken after its
-	// read, so a call answered in between would be ordered wrongly; their
-	// invariants are checked all the same.
+	// The audit is stamped just before its read (record.Recorder.Audit), so
+	// every call answered before the stamp is in the snapshot. Earlier
+	// audits are not reads for porcupine: a call in flight at the stamp may
+	// or may not be in their snapshot, and a point in time cannot say which;
+	// their invariants are checked all the same.
 	latest := map[int64]int64{}
 	for _, e := range h.Events {
 		latest[e.World] = max(latest[e.World], e.Time)

@@ -276,11 +276,8 @@ func (e *Executor) Run(ctx context.Context, sc Scenario, ch Chooser) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	snap, err := protocol.Audit(ctx, e.control, world)
-	if err != nil {
-		return nil, err
-	}
-	if err := rec.Audit(world, snap, true); err != nil {
+	read := func() (model.Snapshot, error) { return protocol.Audit(ctx, e.control, world) }
+	if err := rec.Audit(world, read, true); err != nil {
 		return nil, err
 	}
 	// The choices are known only now: the header is written again with them.

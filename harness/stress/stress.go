@@ -199,11 +199,8 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		runErr = errors.Join(runErr, err)
 	}
 	for _, world := range worlds {
-		snap, err := protocol.Audit(finish, control, world)
-		if err != nil {
-			return Summary{}, errors.Join(runErr, err)
-		}
-		if err := rec.Audit(world, snap, quiescent); err != nil {
+		read := func() (model.Snapshot, error) { return protocol.Audit(finish, control, world) }
+		if err := rec.Audit(world, read, quiescent); err != nil {
 			return Summary{}, errors.Join(runErr, err)
 		}
 	}
@@ -219,12 +216,9 @@ func audit(ctx context.Context, conn *pgx.Conn, rec *record.Recorder, worlds []i
 			if ctx.Err() != nil {
 				return nil
 			}
-			snap, err := protocol.Audit(ctx, conn, world)
-			if err != nil {
+			read := func() (model.Snapshot, error) { return protocol.Audit(ctx, conn, world) }
+			if err := rec.Audit(world, read, quiescent); err != nil {
 				return contextOr(ctx, err)
-			}
-			if err := rec.Audit(world, snap, quiescent); err != nil {
-				return err
 			}
 		}
 	}
