@@ -50,7 +50,7 @@ func runStress(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(command) == 0 {
-		return fmt.Errorf("%w: stress needs a command after --, for example: jbcheck stress -n 50 -- go test -count=1 ./...", errUsage)
+		return fmt.Errorf("%w: stress needs a command after --, for example `jbcheck stress -n 50 -- go test -count=1 ./...`", errUsage)
 	}
 	if *target <= 0 || *target >= 1 {
 		return fmt.Errorf("%w: --target must be between 0 and 1, such as 0.01 for 1%%", errUsage)

@@ -720,11 +720,7 @@ func isLockOnly(sql string) bool {
 }
 
 func isRead(sql string) bool {
-	sql = strings.TrimSpace(sql)
-	if strings.HasPrefix(sql, protocol.PollMarker) {
-		sql = sql[len(protocol.PollMarker):]
-	}
-	upper := strings.ToUpper(sql)
+	upper := strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(sql), protocol.PollMarker))
 	return strings.HasPrefix(upper, "SELECT") && !strings.Contains(upper, " FOR UPDATE") && !strings.Contains(upper, " FOR SHARE") &&
 		!strings.Contains(upper, " FOR NO KEY") && !strings.Contains(upper, " FOR KEY") && !strings.Contains(upper, "PG_ADVISORY")
 }

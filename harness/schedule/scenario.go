@@ -193,9 +193,8 @@ func parseClients(spec string) ([][]model.Input, error) {
 }
 
 func parseCall(s *scanner) (model.Input, error) {
-	start := s.pos
 	s.skipSpace()
-	start = s.pos
+	start := s.pos
 	op := model.Op(s.word())
 	n, known := arity[op]
 	if !known {
