@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -18,8 +17,21 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// superuser is the role initdb creates; the cluster trusts loopback only.
+// superuser is the role initdb creates. The cluster listens on no TCP
+// address: only on a Unix socket in a directory that only the harness and
+// the cluster's OS user can enter, which is what the socket's trust rests on.
 const superuser = "jbcheck"
+
+// socketPort names the socket file (.s.PGSQL.5432). Every cluster has a
+// socket directory of its own, so they can all use the same number.
+const socketPort = 5432
+
+// MaxConnections is the embedded cluster's max_connections.
+const MaxConnections = 200
+
+// maxSocketPath is the longest path a Unix socket can have on Linux
+// (sizeof(sockaddr_un.sun_path) - 1).
+const maxSocketPath = 107
 
 // cluster is an embedded PostgreSQL cluster: a temporary directory holding
 // the data directory, the socket directory and the server log, and at most one
@@ -28,7 +40,6 @@ type cluster struct {
 	bin   Binaries
 	root  string // temporary directory, removed on stop
 	data  string // data directory, inside root
-	port  int
 	fsync bool
 	cred  *syscall.Credential // postgres' user when the harness runs as root
 
@@ -67,6 +78,9 @@ func startCluster(ctx context.Context, opts Options) (_ *cluster, err error) {
 			return nil, fmt.Errorf("embedded postgres: %w", err)
 		}
 	}
+	if socket := filepath.Join(c.socketDir(), fmt.Sprintf(".s.PGSQL.%d", socketPort)); len(socket) > maxSocketPath {
+		return nil, fmt.Errorf("embedded postgres: the socket path %s is longer than %d bytes: set TMPDIR to a shorter directory", socket, maxSocketPath)
+	}
 	if err := os.Mkdir(c.socketDir(), 0o700); err != nil {
 		return nil, fmt.Errorf("embedded postgres: %w", err)
 	}
@@ -75,7 +89,9 @@ func startCluster(ctx context.Context, opts Options) (_ *cluster, err error) {
 			return nil, fmt.Errorf("embedded postgres: %w", err)
 		}
 	}
-	initdb := c.command(bin.Path("initdb"), "-D", c.data, "-U", superuser, "--auth=trust",
+	// Trust on the private socket; any TCP connection is rejected, should
+	// one ever be listened for.
+	initdb := c.command(bin.Path("initdb"), "-D", c.data, "-U", superuser, "--auth-local=trust", "--auth-host=reject",
 		"--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions")
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("embedded postgres: initdb: %w\n%s", err, out)
@@ -116,25 +132,10 @@ func (c *cluster) command(path string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// start launches the postmaster and waits until it accepts connections. It
-// keeps the port of an earlier start, so that clients reconnect to the same
-// address after a crash; a port taken by someone else is replaced by a free one.
+// start launches the postmaster and waits until it accepts connections, on
+// the same socket as an earlier start: clients reconnect to the same place
+// after a crash.
 func (c *cluster) start(ctx context.Context) error {
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		if c.port == 0 || attempt > 0 {
-			if c.port, err = freePort(); err != nil {
-				return fmt.Errorf("embedded postgres: %w", err)
-			}
-		}
-		if err = c.launch(ctx); err == nil || !strings.Contains(err.Error(), "could not create any TCP/IP sockets") {
-			return err
-		}
-	}
-	return err
-}
-
-func (c *cluster) launch(ctx context.Context) error {
 	fsync := "off"
 	if c.fsync {
 		fsync = "on"
@@ -146,10 +147,10 @@ func (c *cluster) launch(ctx context.Context) error {
 	defer log.Close()
 	logStart, _ := log.Seek(0, io.SeekEnd)
 	cmd := c.command(c.bin.Path("postgres"), "-D", c.data,
-		"-p", strconv.Itoa(c.port), "-k", c.socketDir(),
-		"-c", "listen_addresses=127.0.0.1",
+		"-p", strconv.Itoa(socketPort), "-k", c.socketDir(),
+		"-c", "listen_addresses=", "-c", "unix_socket_permissions=0700",
 		"-c", "fsync="+fsync, "-c", "synchronous_commit="+fsync, "-c", "full_page_writes="+fsync,
-		"-c", "max_connections=200", "-c", "shared_buffers=64MB",
+		"-c", "max_connections="+strconv.Itoa(MaxConnections), "-c", "shared_buffers=64MB",
 		"-c", "max_locks_per_transaction=256", "-c", "log_min_messages=warning",
 		// Deadlocks are resolved after this long; the default second makes
 		// a run of a buggy, deadlock-prone variant crawl.
@@ -194,9 +195,9 @@ func (c *cluster) ping(ctx context.Context) error {
 	return conn.Close(ctx)
 }
 
-// connConfig reaches the cluster's default database over loopback TCP.
+// connConfig reaches the cluster's default database through its socket.
 func (c *cluster) connConfig() *pgx.ConnConfig {
-	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=127.0.0.1 port=%d user=%s dbname=postgres sslmode=disable", c.port, superuser))
+	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d user=%s dbname=postgres", c.socketDir(), socketPort, superuser))
 	if err != nil {
 		panic(err) // a constant-shaped string: a programming error
 	}
@@ -273,15 +274,6 @@ func Processes(dataDir string) []int {
 		}
 	}
 	return pids
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // janitorScript waits for end of input, which comes when the harness closes

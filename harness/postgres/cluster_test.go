@@ -113,8 +113,8 @@ func TestCrashAndRestartKeepCommittedData(t *testing.T) {
 
 func TestTwoClustersRunAtOnce(t *testing.T) {
 	a, b := startTest(t, Options{}), startTest(t, Options{})
-	if a.ConnConfig().Port == b.ConnConfig().Port {
-		t.Fatalf("both clusters on port %d", a.ConnConfig().Port)
+	if a.ConnConfig().Host == b.ConnConfig().Host {
+		t.Fatalf("both clusters listen in %s", a.ConnConfig().Host)
 	}
 	exec1(t, a, "CREATE TABLE only_in_a ()")
 	if got := queryInt(t, b, "SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_a'"); got != 0 {

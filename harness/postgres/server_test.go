@@ -15,7 +15,7 @@ func userServer(t *testing.T) (dsn string, cluster *Server) {
 	cluster = startTest(t, Options{})
 	exec1(t, cluster, "CREATE ROLE app LOGIN CREATEDB PASSWORD 'sekrit-pw'")
 	cfg := cluster.ConnConfig()
-	return fmt.Sprintf("postgres://app:sekrit-pw@%s:%d/postgres?sslmode=disable", cfg.Host, cfg.Port), cluster
+	return fmt.Sprintf("postgres://app:sekrit-pw@/postgres?host=%s&port=%d", cfg.Host, cfg.Port), cluster
 }
 
 func countDatabases(t *testing.T, s *Server, name string) int64 {
