@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"jbcheck/harness/redact"
 )
 
 // Writer appends events to a history, one line per event. Each line goes to
@@ -19,9 +21,11 @@ type Writer struct {
 }
 
 // NewWriter writes h as the first line of w and returns a Writer for the
-// events. Format and Version are filled in.
+// events. Format and Version are filled in, and any password in Command is
+// masked: a history is meant to be attached to bug reports.
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	h.Format, h.Version = Format, Version
+	h.Command = redact.String(h.Command)
 	hw := &Writer{w: w}
 	if err := hw.writeLine(h); err != nil {
 		return nil, err

@@ -92,7 +92,7 @@ func runExplore(ctx context.Context, args []string) error {
 	defer schedule.CloseAll(execs)
 	for _, exec := range execs {
 		exec.Reduce = !*noReduce
-		exec.Command = "jbcheck explore " + quoteArgs(args)
+		exec.Command = commandLine("explore", args)
 	}
 	var progress func(int)
 	if isTerminal(os.Stderr) {
@@ -139,16 +139,4 @@ func runExplore(ctx context.Context, args []string) error {
 		fmt.Printf("%d of %d schedules violated a guarantee\n", len(rep.Violating), rep.Explored)
 	}
 	return fmt.Errorf("%w: %s violated", errViolation, guaranteeList(res.Verdict.Violated()))
-}
-
-// quoteArgs writes arguments back as a shell would need them.
-func quoteArgs(args []string) string {
-	quoted := make([]string, len(args))
-	for i, a := range args {
-		if strings.ContainsAny(a, " ;()\"'$") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		quoted[i] = a
-	}
-	return strings.Join(quoted, " ")
 }

@@ -13,7 +13,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
+
+	"jbcheck/harness/redact"
 )
 
 // command is one subcommand.
@@ -44,6 +47,7 @@ func main() {
 	// Ctrl-C cancels the context: runs stop at the next operation, histories
 	// stay complete up to it, and the embedded cluster is shut down.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	warnPassword(os.Args[1:])
 	err := dispatch(ctx, os.Args[1:])
 	stop()
 	os.Exit(exitStatus(err))
@@ -72,12 +76,27 @@ func exitStatus(err error) int {
 	case err == nil, err == errHelp:
 		return 0
 	case errors.Is(err, errViolation):
-		fmt.Fprintln(os.Stderr, "jbcheck:", err)
+		fmt.Fprintln(os.Stderr, "jbcheck:", redact.String(err.Error()))
 		return 1
 	case errors.Is(err, errUsage) && err == errUsage:
 		return 2 // the usage text was printed already
 	default:
-		fmt.Fprintln(os.Stderr, "jbcheck:", err)
+		fmt.Fprintln(os.Stderr, "jbcheck:", redact.String(err.Error()))
 		return 2
+	}
+}
+
+// commandLine is the command line that ran subcommand name with args, as
+// recorded in a history's header: passwords masked.
+func commandLine(name string, args []string) string {
+	return redact.Command(append([]string{"jbcheck", name}, args...))
+}
+
+// warnPassword warns when a password is on the command line, where any
+// local user can read it (ps, /proc/PID/cmdline) while jbcheck runs.
+func warnPassword(args []string) {
+	if !slices.Equal(redact.Args(args), args) {
+		fmt.Fprintln(os.Stderr, "jbcheck: warning: a password is on the command line, where other local users can read it (ps);\n"+
+			"         jbcheck never writes or prints it, but give it with PGPASSWORD, ~/.pgpass or PGPASSFILE instead (docs/security.md)")
 	}
 }

@@ -64,7 +64,7 @@ func runReplay(ctx context.Context, args []string) error {
 	}
 	defer exec.Close()
 	exec.Reduce = recorded.Reduce
-	exec.Command = "jbcheck replay " + quoteArgs(args)
+	exec.Command = commandLine("replay", args)
 	choices := schedule.Replay(h.Header.Schedule)
 	res, err := exec.Run(ctx, sc, &choices)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"jbcheck/harness/postgres"
@@ -101,7 +100,7 @@ func runRun(ctx context.Context, args []string) error {
 	summary, runErr := stress.Run(ctx, stress.Config{
 		Server: server, Variant: v, Clients: *clients, Worlds: *worlds, Ops: *ops, Duration: *duration,
 		Seed: *seed, Mix: mix, WorkerInterval: *workerInterval, History: file, Progress: onProgress,
-		Command: "jbcheck run " + strings.Join(args, " "),
+		Command: commandLine("run", args),
 	})
 	if onProgress != nil {
 		fmt.Fprintln(progress)

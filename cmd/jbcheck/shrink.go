@@ -89,7 +89,7 @@ func runShrink(ctx context.Context, args []string) error {
 	defer schedule.CloseAll(execs)
 	for _, e := range execs {
 		e.Reduce = true
-		e.Command = "jbcheck shrink " + quoteArgs(args)
+		e.Command = commandLine("shrink", args)
 	}
 	opts := shrink.Options{Candidates: *candidates, Neighbours: *neighbours, Budget: *budget}
 	if isTerminal(os.Stderr) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"jbcheck/harness/flaky"
+	"jbcheck/harness/redact"
 )
 
 func init() {
@@ -72,6 +73,7 @@ func runStress(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	rep.Command = redact.Args(rep.Command)
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")

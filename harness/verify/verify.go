@@ -17,6 +17,7 @@ import (
 	"jbcheck/harness/postgres"
 	"jbcheck/harness/property"
 	"jbcheck/harness/protocol"
+	"jbcheck/harness/redact"
 	"jbcheck/harness/report"
 	"jbcheck/harness/schedule"
 	"jbcheck/harness/stress"
@@ -388,7 +389,7 @@ func verdict(g report.Gate, err error) (bool, string) {
 	case errors.Is(err, context.Canceled):
 		problems = append(problems, "interrupted: the report holds the checks that finished")
 	case err != nil:
-		problems = append(problems, "the gate did not finish: "+err.Error())
+		problems = append(problems, "the gate did not finish: "+redact.String(err.Error()))
 	}
 	if len(problems) > 0 {
 		return false, "FAILED: " + strings.Join(problems, "; ")
