@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"jbcheck/harness/postgres"
 )
@@ -55,19 +57,34 @@ type ran struct {
 	code           int
 }
 
-// prepare prepares the binary with args, output captured into r.
-func prepare(t *testing.T, r *ran, args ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(jbcheckBinary(t), args...)
-	cmd.Stdout, cmd.Stderr = &buffer{s: &r.stdout}, &buffer{s: &r.stderr}
-	return cmd
+// process is the binary running.
+type process struct {
+	cmd            *exec.Cmd
+	stdout, stderr output
 }
 
-// jbcheck runs the binary with args to its end.
-func jbcheck(t *testing.T, args ...string) ran {
+// start starts the binary with args.
+func start(t *testing.T, args ...string) *process {
 	t.Helper()
-	var r ran
-	err := prepare(t, &r, args...).Run()
+	p := &process{cmd: exec.Command(jbcheckBinary(t), args...)}
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			p.cmd.Wait()
+		}
+	})
+	return p
+}
+
+// wait waits for the binary to end.
+func (p *process) wait(t *testing.T) ran {
+	t.Helper()
+	err := p.cmd.Wait()
+	r := ran{stdout: p.stdout.String(), stderr: p.stderr.String()}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
@@ -78,17 +95,52 @@ func jbcheck(t *testing.T, args ...string) ran {
 	return r
 }
 
-// buffer appends what is written to a string.
-type buffer struct {
-	mu sync.Mutex
-	s  *string
+// waitFor waits until out (p.stdout or p.stderr) holds text. It gives up
+// after two minutes: the process is stuck, or never prints text.
+func (p *process) waitFor(t *testing.T, out *output, text string) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); !strings.Contains(out.String(), text); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%q never printed; stdout:\n%s\nstderr:\n%s", text, p.stdout.String(), p.stderr.String())
+		}
+	}
 }
 
-func (b *buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	*b.s += string(p)
-	return len(p), nil
+// waitForFile waits until the file at path holds text, as waitFor does.
+func (p *process) waitForFile(t *testing.T, path, text string) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if b, _ := os.ReadFile(path); strings.Contains(string(b), text) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never held %q; stdout:\n%s\nstderr:\n%s", path, text, p.stdout.String(), p.stderr.String())
+		}
+	}
+}
+
+// jbcheck runs the binary with args to its end.
+func jbcheck(t *testing.T, args ...string) ran {
+	t.Helper()
+	return start(t, args...).wait(t)
+}
+
+// output collects what a process writes, safe to read while it runs.
+type output struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
 }
 
 // userServer plays a user's own server, reached with --dsn: an embedded

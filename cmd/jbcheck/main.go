@@ -4,7 +4,8 @@
 //
 // Each subcommand lives in its own file and has a Run(ctx, args) error and a
 // usage text. Exit status: 0 every guarantee held, 1 a violation (or a check
-// that could not decide), 2 a usage or environment error.
+// that could not decide), 2 a usage or environment error, 130 or 143
+// interrupted by SIGINT or SIGTERM.
 package main
 
 import (
@@ -12,9 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"slices"
-	"syscall"
 
 	"jbcheck/harness/redact"
 )
@@ -46,10 +45,12 @@ var (
 func main() {
 	// Ctrl-C cancels the context: runs stop at the next operation, histories
 	// stay complete up to it, and the embedded cluster is shut down.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx := onSignals()
 	warnPassword(os.Args[1:])
 	err := dispatch(ctx, os.Args[1:])
-	stop()
+	if i, ok := interrupted(ctx); ok {
+		os.Exit(exitInterrupted(i, err))
+	}
 	os.Exit(exitStatus(err))
 }
 
