@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"jbcheck/harness/postgres"
 	"jbcheck/harness/protocol"
 	"jbcheck/harness/schedule"
 )
@@ -66,7 +65,7 @@ func runExplore(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	sc, err := schedule.Parse(*spec, *worldSpec)
+	sc, err := model.ParseScenario(*spec, *worldSpec)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -77,11 +76,11 @@ func runExplore(ctx context.Context, args []string) error {
 	if *outDir == "" {
 		*outDir = filepath.Join("out", fmt.Sprintf("explore-%s-%s", v.Info().Name, time.Now().Format("20060102-150405")))
 	}
-	server, err := postgres.Start(ctx, postgres.Options{DSN: *dsn})
+	server, err := startServer(ctx, *dsn, scheduleMode)
 	if err != nil {
 		return err
 	}
-	defer server.Stop()
+	defer stopServer(server)
 	if *parallel < 1 {
 		return fmt.Errorf("%w: --parallel must be at least 1", errUsage)
 	}
@@ -109,7 +108,7 @@ func runExplore(ctx context.Context, args []string) error {
 	if *noReduce {
 		reductions = "off"
 	}
-	fmt.Printf("explore %s: %s\nworld: %s\n", v.Info().Name, sc, schedule.WorldString(sc.World))
+	fmt.Printf("explore %s: %s\nworld: %s\n", v.Info().Name, sc, sc.World.String())
 	fmt.Printf("strategy %s, reductions %s: %d schedules (%d statements) in %.2fs, %.0f schedules/s, %.0f statements/s; %d distinct outcomes\n",
 		strategy, reductions, rep.Explored, rep.Steps, rep.Elapsed.Seconds(), rep.SchedulesPerSecond(),
 		float64(rep.Steps)/rep.Elapsed.Seconds(), len(rep.Outcomes))

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"jbcheck/harness/postgres"
 	"jbcheck/harness/protocol"
 	"jbcheck/harness/schedule"
 	"jbcheck/histories"
@@ -41,7 +40,7 @@ func runReplay(ctx context.Context, args []string) error {
 	if h.Header.Mode != histories.ModeSchedule {
 		return fmt.Errorf("%w: %s is a %s-mode history: only schedule-mode histories (from jbcheck explore) replay exactly; `jbcheck shrink %s` turns it into one", errUsage, path, h.Header.Mode, path)
 	}
-	sc, recorded, err := schedule.ScenarioOf(h, path)
+	sc, recorded, err := histories.ScenarioOf(h, path)
 	if err != nil {
 		return err
 	}
@@ -53,11 +52,11 @@ func runReplay(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	server, err := postgres.Start(ctx, postgres.Options{DSN: *dsn})
+	server, err := startServer(ctx, *dsn, scheduleMode)
 	if err != nil {
 		return err
 	}
-	defer server.Stop()
+	defer stopServer(server)
 	exec, err := schedule.NewExecutor(ctx, server, v, 0)
 	if err != nil {
 		return err
@@ -65,7 +64,7 @@ func runReplay(ctx context.Context, args []string) error {
 	defer exec.Close()
 	exec.Reduce = recorded.Reduce
 	exec.Command = commandLine("replay", args)
-	choices := schedule.Replay(h.Header.Schedule)
+	choices := interleave.Replay(h.Header.Schedule)
 	res, err := exec.Run(ctx, sc, &choices)
 	if err != nil {
 		return err

@@ -83,11 +83,11 @@ func runRun(ctx context.Context, args []string) error {
 	}
 	defer file.Close()
 
-	server, err := postgres.Start(ctx, postgres.Options{DSN: *dsn})
+	server, err := startServer(ctx, *dsn, postgres.Privileges{})
 	if err != nil {
 		return err
 	}
-	defer server.Stop()
+	defer stopServer(server)
 	progress := os.Stderr
 	fmt.Fprintf(progress, "jbcheck: %s on %s, %d clients, %d worlds, seed %d\n", v.Info().Name, server, *clients, *worlds, *seed)
 	var onProgress func(int64)

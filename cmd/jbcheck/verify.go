@@ -9,7 +9,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"jbcheck/harness/postgres"
 	"jbcheck/harness/protocol"
 	"jbcheck/harness/report"
 	"jbcheck/harness/verify"
@@ -86,11 +85,11 @@ func runVerify(ctx context.Context, args []string) error {
 	if err := os.RemoveAll(*out); err != nil {
 		return err
 	}
-	server, err := postgres.Start(ctx, postgres.Options{DSN: *dsn})
+	server, err := startServer(ctx, *dsn, scheduleMode)
 	if err != nil {
 		return err
 	}
-	defer server.Stop()
+	defer stopServer(server)
 	fmt.Printf("jbcheck verify: %d variants on %s, seed %d%s\n", len(ordered), server, *seed, map[bool]string{true: ", quick"}[*quick])
 	g, err := verify.Run(ctx, verify.Options{Server: server, Variants: ordered, Quick: *quick, Seed: *seed, Lanes: *parallel, Out: *out, Log: os.Stdout})
 	fmt.Println()

@@ -10,6 +10,9 @@ var (
 	ErrNotEmbedded = errors.New("only the embedded cluster can be crashed or restarted")
 	// ErrNotOurs reports an attempt to drop a database the harness did not make.
 	ErrNotOurs = errors.New("refusing to drop a database not named jbcheck_*")
+	// ErrPrivileges reports a role that lacks an attribute the harness needs
+	// (see Server.CheckPrivileges).
+	ErrPrivileges = errors.New("the role lacks a privilege jbcheck needs")
 	// ErrStopped reports a call on a server that was already stopped.
 	ErrStopped = errors.New("server already stopped")
 )
