@@ -65,7 +65,7 @@ func runExplore(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	sc, err := model.ParseScenario(*spec, *worldSpec)
+	sc, err := schedule.Parse(*spec, *worldSpec)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -108,7 +108,7 @@ func runExplore(ctx context.Context, args []string) error {
 	if *noReduce {
 		reductions = "off"
 	}
-	fmt.Printf("explore %s: %s\nworld: %s\n", v.Info().Name, sc, sc.World.String())
+	fmt.Printf("explore %s: %s\nworld: %s\n", v.Info().Name, sc, schedule.WorldString(sc.World))
 	fmt.Printf("strategy %s, reductions %s: %d schedules (%d statements) in %.2fs, %.0f schedules/s, %.0f statements/s; %d distinct outcomes\n",
 		strategy, reductions, rep.Explored, rep.Steps, rep.Elapsed.Seconds(), rep.SchedulesPerSecond(),
 		float64(rep.Steps)/rep.Elapsed.Seconds(), len(rep.Outcomes))

@@ -40,7 +40,7 @@ func runReplay(ctx context.Context, args []string) error {
 	if h.Header.Mode != histories.ModeSchedule {
 		return fmt.Errorf("%w: %s is a %s-mode history: only schedule-mode histories (from jbcheck explore) replay exactly; `jbcheck shrink %s` turns it into one", errUsage, path, h.Header.Mode, path)
 	}
-	sc, recorded, err := histories.ScenarioOf(h, path)
+	sc, recorded, err := schedule.ScenarioOf(h, path)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func runReplay(ctx context.Context, args []string) error {
 	defer exec.Close()
 	exec.Reduce = recorded.Reduce
 	exec.Command = commandLine("replay", args)
-	choices := interleave.Replay(h.Header.Schedule)
+	choices := schedule.Replay(h.Header.Schedule)
 	res, err := exec.Run(ctx, sc, &choices)
 	if err != nil {
 		return err
