@@ -46,8 +46,12 @@ type Verdict struct {
 // Status is the verdict on g.
 func (v Verdict) Status(g model.Guarantee) Status { return v.Statuses[g] }
 
-// Passed reports whether every applicable guarantee held.
+// Passed reports whether every applicable guarantee held. A verdict on
+// nothing (no statuses) is no pass.
 func (v Verdict) Passed() bool {
+	if len(v.Statuses) == 0 {
+		return false
+	}
 	for _, s := range v.Statuses {
 		if s == Violated || s == Unknown {
 			return false
@@ -95,7 +99,8 @@ var invariants = []model.Guarantee{model.UniqueMembership, model.Capacity, model
 var needsQuiescence = []model.Guarantee{model.NoOverdraft, model.Conservation, model.LedgerAgreement, model.PotConsistency}
 
 // Check checks h: linearizability of every world's operations against the
-// model (porcupine), and I1–I6 on every world's final audit.
+// model (porcupine), and I1–I6 on every world's final audit. A history with
+// no world at all gets every one of them Unknown: nothing checked is no pass.
 func Check(h *History, opts CheckOptions) Verdict {
 	if opts.Timeout == 0 {
 		opts.Timeout = 30 * time.Second
@@ -127,6 +132,12 @@ func Check(h *History, opts CheckOptions) Verdict {
 			if quiescent || !slices.Contains(needsQuiescence, viol.Guarantee) {
 				v.Findings = append(v.Findings, Finding{Guarantee: viol.Guarantee, Status: Violated, World: a.World, Detail: viol.Detail, Lines: []int{a.Line}})
 			}
+		}
+	}
+	if len(worlds) == 0 {
+		for _, g := range append([]model.Guarantee{model.Linearizable}, invariants...) {
+			v.Findings = append(v.Findings, Finding{Guarantee: g, Status: Unknown,
+				Detail: "the history declares no world: there is nothing to check, and nothing checked is not a pass"})
 		}
 	}
 	for _, w := range worlds {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"jbcheck/model"
 )
 
 // ErrMalformed is wrapped by every ParseError.
@@ -49,6 +51,7 @@ func Read(r io.Reader, file string) (*History, error) {
 	lines.Buffer(make([]byte, 0, 64<<10), maxLine)
 	lines.Split(scanLinesKeepingEnd)
 	pending := map[int]Event{} // client → its invoke in flight
+	var money map[int64]int64  // world → its openings plus every deposit so far
 	n := 0
 	for lines.Scan() {
 		n++
@@ -61,8 +64,12 @@ func Read(r io.Reader, file string) (*History, error) {
 		var err error
 		if n == 1 {
 			err = readHeader(raw, &h.Header, fail)
+			money = map[int64]int64{}
+			for id, w := range h.Header.Worlds {
+				money[id] = w.Deposits()
+			}
 		} else {
-			err = readEvent(raw, n, h, pending, fail)
+			err = readEvent(raw, n, h, pending, money, fail)
 		}
 		if err != nil {
 			if !complete && n > 1 {
@@ -113,7 +120,7 @@ func readHeader(raw []byte, h *Header, fail func(string, ...any) error) error {
 	return nil
 }
 
-func readEvent(raw []byte, line int, h *History, pending map[int]Event, fail func(string, ...any) error) error {
+func readEvent(raw []byte, line int, h *History, pending map[int]Event, money map[int64]int64, fail func(string, ...any) error) error {
 	var e Event
 	if err := strictUnmarshal(raw, &e); err != nil {
 		return fail("expected an event (a JSON object with \"type\": invoke, ok, fail, info or audit): %v", err)
@@ -139,6 +146,15 @@ func readEvent(raw []byte, line int, h *History, pending map[int]Event, fail fun
 		e.Input.World, e.Input.Op = e.World, e.Op
 		if err := e.Input.Check(world); err != nil {
 			return fail("%v", err)
+		}
+		if e.Op == model.OpDeposit {
+			// No balance can exceed the world's money: while that fits in
+			// an int64, the model's arithmetic cannot wrap around.
+			if money[e.World] > model.MaxMoney-e.Input.Amount {
+				return fail("deposit of %d: the deposits into world %d add up past %d, the int64 range balances are kept in: no run records this",
+					e.Input.Amount, e.World, int64(model.MaxMoney))
+			}
+			money[e.World] += e.Input.Amount
 		}
 		h.Events = append(h.Events, e)
 		pending[e.Client] = e

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"maps"
+	"math/big"
 	"slices"
 	"strings"
 )
@@ -80,15 +81,17 @@ func Invariants(s Snapshot) []Violation {
 	accounts := slices.SortedFunc(maps.Keys(s.Balances), func(a, b Account) int {
 		return strings.Compare(a.String(), b.String())
 	})
-	var total int64
+	// Sums and products are exact: stored balances can add up past int64,
+	// and wrapping around must not make them look right.
+	total := new(big.Int)
 	for _, a := range accounts {
-		total += s.Balances[a]
+		total.Add(total, big.NewInt(s.Balances[a]))
 		if s.Balances[a] < 0 {
 			add(NoOverdraft, "%s has balance %d", a, s.Balances[a])
 		}
 	}
-	if total != s.Deposits {
-		add(Conservation, "balances add up to %d, deposits to %d", total, s.Deposits)
+	if total.Cmp(big.NewInt(s.Deposits)) != 0 {
+		add(Conservation, "balances add up to %s, deposits to %d", total, s.Deposits)
 	}
 	for _, a := range accounts {
 		if s.Balances[a] != s.Ledger[a] {
@@ -97,8 +100,8 @@ func Invariants(s Snapshot) []Violation {
 	}
 	for _, g := range s.Groups {
 		pot, n := s.Balances[Account{Pot, g.Name}], int64(len(s.Members[g.Name]))
-		if pot != g.Fee*n {
-			add(PotConsistency, "group %s has pot %d, fee %d × %d members = %d", g.Name, pot, g.Fee, n, g.Fee*n)
+		if want := new(big.Int).Mul(big.NewInt(g.Fee), big.NewInt(n)); want.Cmp(big.NewInt(pot)) != 0 {
+			add(PotConsistency, "group %s has pot %d, fee %d × %d members = %s", g.Name, pot, g.Fee, n, want)
 		}
 	}
 	return out

@@ -84,7 +84,9 @@ func (s State) group(name string) int {
 
 // Step applies in to s and returns the new state and the output the protocol
 // must give. in must be well formed (Input.Check); a call naming an unknown
-// user or group leaves the state unchanged and returns the zero Output.
+// user or group, or one that would take a balance past the int64 range (a
+// bigint column, where the update fails), leaves the state unchanged and
+// returns the zero Output: no history can show it succeeding.
 //
 // The precedence of join's checks is part of the specification: a member
 // gets already_member even when the group is full, and a full group answers
@@ -105,9 +107,13 @@ func (s State) Step(in Input) (State, Output) {
 		case s.wallets[w].amount < grp.Fee:
 			return s, Output{Result: InsufficientFunds}
 		}
+		pot, ok := addMoney(grp.pot, grp.Fee)
+		if !ok {
+			return s, Output{}
+		}
 		next := s.clone()
 		next.wallets[w].amount -= grp.Fee
-		next.groups[g].pot += grp.Fee
+		next.groups[g].pot = pot
 		next.groups[g].members = insertSorted(grp.members, in.User)
 		return next, Output{Result: Joined}
 	case OpLeave:
@@ -120,8 +126,12 @@ func (s State) Step(in Input) (State, Output) {
 		if i < 0 {
 			return s, Output{Result: NotMember}
 		}
+		wallet, ok := addMoney(s.wallets[w].amount, grp.Fee)
+		if !ok {
+			return s, Output{}
+		}
 		next := s.clone()
-		next.wallets[w].amount += grp.Fee
+		next.wallets[w].amount = wallet
 		next.groups[g].pot -= grp.Fee
 		next.groups[g].members = slices.Delete(slices.Clone(grp.members), i, i+1)
 		return next, Output{Result: Left}
@@ -130,8 +140,12 @@ func (s State) Step(in Input) (State, Output) {
 		if w < 0 {
 			return s, Output{}
 		}
+		wallet, ok := addMoney(s.wallets[w].amount, in.Amount)
+		if !ok {
+			return s, Output{}
+		}
 		next := s.clone()
-		next.wallets[w].amount += in.Amount
+		next.wallets[w].amount = wallet
 		return next, Output{Result: OK}
 	case OpTransfer:
 		from, to := s.wallet(in.User), s.wallet(in.To)
@@ -141,9 +155,13 @@ func (s State) Step(in Input) (State, Output) {
 		if s.wallets[from].amount < in.Amount {
 			return s, Output{Result: InsufficientFunds}
 		}
+		credited, ok := addMoney(s.wallets[to].amount, in.Amount)
+		if !ok {
+			return s, Output{}
+		}
 		next := s.clone()
 		next.wallets[from].amount -= in.Amount
-		next.wallets[to].amount += in.Amount
+		next.wallets[to].amount = credited
 		return next, Output{Result: OK}
 	case OpBalance:
 		if in.Group != "" {

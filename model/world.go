@@ -30,12 +30,17 @@ type Group struct {
 // Validate reports the first problem that makes w unusable, or nil.
 func (w World) Validate() error {
 	seen := map[string]bool{}
+	var money int64
 	for _, u := range w.Users {
 		if u.Name == "" || seen[u.Name] {
 			return fmt.Errorf("%w: user name %q is empty or used twice", ErrBadWorld, u.Name)
 		}
 		if u.Opening < 0 {
 			return fmt.Errorf("%w: user %s has a negative opening balance %d", ErrBadWorld, u.Name, u.Opening)
+		}
+		var ok bool
+		if money, ok = addMoney(money, u.Opening); !ok {
+			return fmt.Errorf("%w: the opening balances add up past %d, the int64 range balances are kept in", ErrBadWorld, int64(MaxMoney))
 		}
 		seen[u.Name] = true
 	}
@@ -71,7 +76,8 @@ func (w World) HasGroup(name string) bool {
 	return slices.ContainsFunc(w.Groups, func(g Group) bool { return g.Name == name })
 }
 
-// Deposits is the sum of the opening deposits of w.
+// Deposits is the sum of the opening deposits of w (in the int64 range when
+// w is valid).
 func (w World) Deposits() int64 {
 	var sum int64
 	for _, u := range w.Users {
