@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -19,5 +20,25 @@ func TestCheckOfAHistoryWithNoWorldsFails(t *testing.T) {
 	err := dispatch(context.Background(), []string{"check", path})
 	if !errors.Is(err, errViolation) || exitStatus(err) != 1 {
 		t.Errorf("check of a history with no worlds: got %v (exit %d), want an undecided check, exit 1", err, exitStatus(err))
+	}
+}
+
+// TestShrinkExitsOneOnlyForAViolation: exit 1 means a guarantee was
+// violated. A history shrink cannot use — here its recorded scenario does
+// not parse — is an input error, exit 2, not "check failed".
+func TestShrinkExitsOneOnlyForAViolation(t *testing.T) {
+	text, err := os.ReadFile("../../histories/corpus/join-check-then-insert.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(text), `"clients":"c0: join(u0,g0)`, `"clients":"c0: jion(u0,g0)`, 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "broken.jsonl")
+	if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = dispatch(context.Background(), []string{"shrink", "--out", filepath.Join(dir, "shrunk.jsonl"), path})
+	if errors.Is(err, errViolation) || exitStatus(err) != 2 {
+		t.Errorf("shrink of a history whose scenario does not parse: got %v (exit %d), want an input error, exit 2", err, exitStatus(err))
 	}
 }

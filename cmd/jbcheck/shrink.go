@@ -40,8 +40,10 @@ one preemption, --budget schedules) until one fails. Then it removes
 clients, calls, users and groups, and halves amounts and opening balances,
 as long as the violation stays.
 
-Exit 0 when it wrote a counterexample, 1 when it found none, 2 on a usage
-error or a history that violates nothing.`,
+Exit 0 when it wrote a counterexample; 1 when FILE violates a guarantee but
+no smaller scenario that does was found (within the budgets and --timeout);
+2 on a usage error, a history that violates nothing or cannot be replayed,
+or an error of the environment (the server, the files).`,
 		run: runShrink,
 	})
 }
@@ -98,13 +100,18 @@ func runShrink(ctx context.Context, args []string) error {
 	if opts.Progress != nil {
 		fmt.Fprintln(os.Stderr)
 	}
+	// Exit 1 only for what the history shows: it violates a guarantee,
+	// and no smaller scenario was found that does. Anything else that
+	// stopped the search is an error of the environment or the input.
 	switch {
 	case errors.Is(err, shrink.ErrNothingToShrink):
 		return fmt.Errorf("%w: %v", errUsage, err)
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%w: no counterexample within --timeout %v: %v", errViolation, *timeout, err)
+	case errors.Is(err, shrink.ErrNotReproduced):
+		return fmt.Errorf("%w: %s violates a guarantee, but %v", errViolation, path, err)
+	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w: %s violates a guarantee, but no smaller counterexample was found within --timeout %v", errViolation, path, *timeout)
 	case err != nil:
-		return fmt.Errorf("%w: %v", errViolation, err)
+		return err
 	}
 	ev, err := schedule.WriteFiles(histories.FilesOf(*out), got.Result)
 	if err != nil {

@@ -14,6 +14,11 @@ import (
 // ErrNothingToShrink: the history violates no guarantee.
 var ErrNothingToShrink = errors.New("the history violates no guarantee: there is nothing to shrink")
 
+// ErrNotReproduced: no scenario the search ran fails as the history does.
+// Every other error of Shrink is one of the environment (the server, the
+// files), not of the search.
+var ErrNotReproduced = errors.New("no schedule-mode scenario tried fails as the history does")
+
 // Options bound the search for a small scenario in a stress history.
 type Options struct {
 	// Neighbours: a call is paired with calls of other clients invoked among
@@ -95,7 +100,8 @@ func fromSchedule(ctx context.Context, execs []*schedule.Executor, h *histories.
 	if res, err = schedule.Violates(ctx, execs, sc, schedule.OneOf(want), 2, 2000); err != nil || res != nil {
 		return sc, res, err
 	}
-	return sc, nil, fmt.Errorf("%s: its schedule no longer fails against %s, and no schedule of its scenario with at most two preemptions does", file, e.Variant().Info().Name)
+	return sc, nil, fmt.Errorf("%w: %s: its schedule no longer fails against %s, and no schedule of its scenario with at most two preemptions does",
+		ErrNotReproduced, file, e.Variant().Info().Name)
 }
 
 // fromStress explores candidate scenarios cut from the first violating
@@ -132,6 +138,6 @@ func fromStress(ctx context.Context, execs []*schedule.Executor, h *histories.Hi
 			}
 		}
 	}
-	return schedule.Scenario{}, nil, tried, fmt.Errorf("none of the %d candidate scenarios cut from the violating worlds fails %v in schedule mode; "+
-		"try --candidates or --neighbours higher, or write the scenario by hand for `jbcheck explore`", tried, want)
+	return schedule.Scenario{}, nil, tried, fmt.Errorf("%w: none of the %d candidate scenarios cut from the violating worlds fails %v in schedule mode; "+
+		"try --candidates or --neighbours higher, or write the scenario by hand for `jbcheck explore`", ErrNotReproduced, tried, want)
 }
