@@ -33,6 +33,11 @@ type Header struct {
 	Postgres string                `json:"postgres,omitempty"` // server version
 	Command  string                `json:"command,omitempty"`  // the command line that made it
 	Started  time.Time             `json:"started"`
+	// Lagging says the variant's balances lag behind its ledger until a
+	// background worker catches up: balance invariants (I3–I6) are then
+	// checked on quiescent audits only. Without it every invariant must
+	// hold in every audit, mid-run ones included.
+	Lagging bool `json:"lagging,omitempty"`
 }
 
 // Kind is the type of an event line.

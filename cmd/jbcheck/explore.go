@@ -11,6 +11,7 @@ import (
 
 	"jbcheck/harness/protocol"
 	"jbcheck/harness/schedule"
+	"jbcheck/model"
 )
 
 func init() {
@@ -52,6 +53,7 @@ func runExplore(ctx context.Context, args []string) error {
 	seed := fs.Int64("seed", 1, "seed for pct")
 	keepGoing := fs.Bool("keep-going", false, "explore past the first violation")
 	noReduce := fs.Bool("no-reduce", false, "turn the reductions off (to compare counts)")
+	audits := fs.Int("audits", 1, "mid-flight audits a schedule may take, between two statements of a call (0: final audit only)")
 	parallel := fs.Int("parallel", runtime.NumCPU(), "explore this many subtrees at once, each on connections of its own")
 	outDir := fs.String("out", "", "directory for the counterexample (default out/explore-VARIANT-TIME)")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
@@ -65,13 +67,19 @@ func runExplore(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	sc, err := schedule.Parse(*spec, *worldSpec)
+	sc, err := model.ParseScenario(*spec, *worldSpec)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	strategy, err := schedule.ParseStrategy(*strategyText, *seed)
 	if err != nil {
 		return fmt.Errorf("%w: --strategy: %v", errUsage, err)
+	}
+	if *parallel < 1 {
+		return fmt.Errorf("%w: --parallel must be at least 1", errUsage)
+	}
+	if *audits < 0 {
+		return fmt.Errorf("%w: --audits must be 0 or more", errUsage)
 	}
 	if *outDir == "" {
 		*outDir = filepath.Join("out", fmt.Sprintf("explore-%s-%s", v.Info().Name, time.Now().Format("20060102-150405")))
@@ -81,9 +89,6 @@ func runExplore(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stopServer(server)
-	if *parallel < 1 {
-		return fmt.Errorf("%w: --parallel must be at least 1", errUsage)
-	}
 	execs, err := schedule.NewExecutors(ctx, server, v, *parallel)
 	if err != nil {
 		return err
@@ -91,6 +96,7 @@ func runExplore(ctx context.Context, args []string) error {
 	defer schedule.CloseAll(execs)
 	for _, exec := range execs {
 		exec.Reduce = !*noReduce
+		exec.Audits = *audits
 		exec.Command = commandLine("explore", args)
 	}
 	var progress func(int)
@@ -108,9 +114,9 @@ func runExplore(ctx context.Context, args []string) error {
 	if *noReduce {
 		reductions = "off"
 	}
-	fmt.Printf("explore %s: %s\nworld: %s\n", v.Info().Name, sc, schedule.WorldString(sc.World))
-	fmt.Printf("strategy %s, reductions %s: %d schedules (%d statements) in %.2fs, %.0f schedules/s, %.0f statements/s; %d distinct outcomes\n",
-		strategy, reductions, rep.Explored, rep.Steps, rep.Elapsed.Seconds(), rep.SchedulesPerSecond(),
+	fmt.Printf("explore %s: %s\nworld: %s\n", v.Info().Name, sc, sc.World.String())
+	fmt.Printf("strategy %s, reductions %s, up to %d mid-flight audits: %d schedules (%d statements) in %.2fs, %.0f schedules/s, %.0f statements/s; %d distinct outcomes\n",
+		strategy, reductions, *audits, rep.Explored, rep.Steps, rep.Elapsed.Seconds(), rep.SchedulesPerSecond(),
 		float64(rep.Steps)/rep.Elapsed.Seconds(), len(rep.Outcomes))
 	if !*noReduce {
 		fmt.Println("(the raw count, without reductions: the same command with --no-reduce)")

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/harness/schedule"
 	"jbcheck/histories"
 )
 
@@ -134,7 +133,7 @@ func TestShrinkAStressRunThenReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, _, err := schedule.ScenarioOf(h, shrunk)
+	sc, _, err := histories.ScenarioOf(h, shrunk)
 	if err != nil {
 		t.Fatal(err)
 	}

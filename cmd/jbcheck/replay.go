@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"jbcheck/harness/interleave"
 	"jbcheck/harness/protocol"
 	"jbcheck/harness/schedule"
 	"jbcheck/histories"
@@ -40,7 +41,7 @@ func runReplay(ctx context.Context, args []string) error {
 	if h.Header.Mode != histories.ModeSchedule {
 		return fmt.Errorf("%w: %s is a %s-mode history: only schedule-mode histories (from jbcheck explore) replay exactly; `jbcheck shrink %s` turns it into one", errUsage, path, h.Header.Mode, path)
 	}
-	sc, recorded, err := schedule.ScenarioOf(h, path)
+	sc, recorded, err := histories.ScenarioOf(h, path)
 	if err != nil {
 		return err
 	}
@@ -62,9 +63,9 @@ func runReplay(ctx context.Context, args []string) error {
 		return err
 	}
 	defer exec.Close()
-	exec.Reduce = recorded.Reduce
+	exec.Reduce, exec.Audits = recorded.Reduce, recorded.Audits
 	exec.Command = commandLine("replay", args)
-	choices := schedule.Replay(h.Header.Schedule)
+	choices := interleave.Replay(h.Header.Schedule)
 	res, err := exec.Run(ctx, sc, &choices)
 	if err != nil {
 		return err

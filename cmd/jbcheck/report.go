@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"jbcheck/harness/protocol"
 	"jbcheck/harness/report"
 	"jbcheck/histories"
 )
@@ -64,6 +65,9 @@ func runReport(_ context.Context, args []string) error {
 func counterexample(path string, h *histories.History) (report.Counterexample, error) {
 	files := histories.FilesOf(path)
 	c := report.Counterexample{History: h, Verdict: histories.Check(h, histories.CheckOptions{}), Files: files}
+	if v, err := protocol.Lookup(h.Header.Variant); err == nil {
+		c.VariantSummary = v.Info().Summary
+	}
 	switch text, err := os.ReadFile(files.Transcript); {
 	case err == nil:
 		c.Transcript = strings.Split(strings.TrimRight(string(text), "\n"), "\n")

@@ -13,6 +13,7 @@ import (
 	"jbcheck/harness/schedule"
 	"jbcheck/harness/shrink"
 	"jbcheck/histories"
+	"jbcheck/model"
 )
 
 func init() {
@@ -90,11 +91,12 @@ func runShrink(ctx context.Context, args []string) error {
 	defer schedule.CloseAll(execs)
 	for _, e := range execs {
 		e.Reduce = true
+		e.Audits = 1 // a broken invariant seen only mid-call needs an audit there
 		e.Command = commandLine("shrink", args)
 	}
 	opts := shrink.Options{Candidates: *candidates, Neighbours: *neighbours, Budget: *budget}
 	if isTerminal(os.Stderr) {
-		opts.Progress = func(n int, sc schedule.Scenario) { fmt.Fprintf(os.Stderr, "\rcandidate %d: %-60.60s", n, sc) }
+		opts.Progress = func(n int, sc model.Scenario) { fmt.Fprintf(os.Stderr, "\rcandidate %d: %-60.60s", n, sc) }
 	}
 	got, err := shrink.Shrink(ctx, execs, h, path, opts)
 	if opts.Progress != nil {
@@ -124,7 +126,7 @@ func runShrink(ctx context.Context, args []string) error {
 		fmt.Printf("started from %s\n", got.From)
 	}
 	fmt.Printf("minimal: %s\nworld:   %s\nschedule %v violates %s\n\n%s\n\n",
-		got.Scenario, schedule.WorldString(got.Scenario.World), got.Result.Choices, guaranteeList(got.Result.Verdict.Violated()), strings.Join(got.Result.Transcript, "\n"))
+		got.Scenario, got.Scenario.World.String(), got.Result.Choices, guaranteeList(got.Result.Verdict.Violated()), strings.Join(got.Result.Transcript, "\n"))
 	fmt.Printf("history:    %s\ntranscript: %s\npicture:    %s\nreplay:     jbcheck replay %s\nreport:     jbcheck report %s\n", ev.History, ev.Transcript, ev.Picture, ev.History, ev.History)
 	return nil
 }

@@ -152,6 +152,9 @@ func (c *cluster) start(ctx context.Context) error {
 		"-c", "fsync="+fsync, "-c", "synchronous_commit="+fsync, "-c", "full_page_writes="+fsync,
 		"-c", "max_connections="+strconv.Itoa(MaxConnections), "-c", "shared_buffers=64MB",
 		"-c", "max_locks_per_transaction=256", "-c", "log_min_messages=warning",
+		// The interleaving engine reads lock-wait lines (WaitLog): epoch
+		// time in milliseconds and the backend's pid start each line.
+		"-c", "log_line_prefix=%n [%p] ",
 		// Deadlocks are resolved after this long; the default second makes
 		// a run of a buggy, deadlock-prone variant crawl.
 		"-c", "deadlock_timeout=100ms",

@@ -7,6 +7,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"jbcheck/harness/interleave"
 	"jbcheck/harness/schedule"
 	"jbcheck/harness/workload"
 	"jbcheck/model"
@@ -20,8 +21,8 @@ import (
 // same user or each on the next user (two users joining a one-seat group).
 // Shrinking goes toward fewer clients and calls, symmetric scenarios, one
 // user, rich users, the first theme and amounts near the opening balance.
-func Scenarios() *rapid.Generator[schedule.Scenario] {
-	return rapid.Custom(func(t *rapid.T) schedule.Scenario {
+func Scenarios() *rapid.Generator[model.Scenario] {
+	return rapid.Custom(func(t *rapid.T) model.Scenario {
 		th := theme(rapid.IntRange(0, int(themes)-1).Draw(t, "theme"))
 		w := model.World{Groups: []model.Group{{Name: "g0", Capacity: rapid.IntRange(1, 2).Draw(t, "capacity"), Fee: 10}}}
 		minUsers := 1
@@ -46,7 +47,7 @@ func Scenarios() *rapid.Generator[schedule.Scenario] {
 				clients = append(clients, script(t, w, th))
 			}
 		}
-		return schedule.Scenario{World: w, Clients: clients}
+		return model.Scenario{World: w, Clients: clients}
 	})
 }
 
@@ -120,7 +121,7 @@ func Schedules() *rapid.Generator[[]int] {
 // Counterexample is a failing schedule-mode run: the scenario, the run (its
 // choices, history, transcript and verdict).
 type Counterexample struct {
-	Scenario schedule.Scenario
+	Scenario model.Scenario
 	Result   *schedule.Result
 }
 
@@ -131,7 +132,7 @@ type Counterexample struct {
 func Guarantees(ctx context.Context, e *schedule.Executor, failing func(Counterexample)) func(*rapid.T) {
 	return func(t *rapid.T) {
 		sc := Scenarios().Draw(t, "scenario")
-		choices := schedule.Replay(Schedules().Draw(t, "schedule"))
+		choices := interleave.Replay(Schedules().Draw(t, "schedule"))
 		res, err := e.Run(ctx, sc, &choices)
 		if err != nil {
 			t.Fatalf("%s: %v", sc, err)

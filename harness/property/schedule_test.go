@@ -2,10 +2,11 @@ package property_test
 
 import (
 	"context"
-	"jbcheck/histories"
-	"jbcheck/model"
 	"slices"
 	"testing"
+
+	"jbcheck/histories"
+	"jbcheck/model"
 
 	"pgregory.net/rapid"
 
@@ -104,7 +105,7 @@ func TestPropertyBugVariantsAreCaughtAndShrunk(t *testing.T) {
 			}
 			got := caught.Minimal
 			t.Logf("caught with seed %d; rapid shrank it to %s; minimized to %s, world %s, schedule %v, violated %v",
-				caught.Seed, caught.Drawn.Scenario, got.Scenario, schedule.WorldString(got.Scenario.World), got.Result.Choices, got.Result.Verdict.Violated())
+				caught.Seed, caught.Drawn.Scenario, got.Scenario, got.Scenario.World.String(), got.Result.Choices, got.Result.Verdict.Violated())
 			if !rule.ok(got) {
 				t.Errorf("minimized to %s, want %s\nrapid said:\n%s", got.Scenario, rule.want, caught.Report)
 			}

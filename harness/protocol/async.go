@@ -22,6 +22,13 @@ type Worker interface {
 	Interval() time.Duration
 }
 
+// Lagging reports a variant whose balances a background worker updates:
+// they lag behind its ledger until the worker catches up.
+func Lagging(v Variant) bool {
+	_, ok := v.(Worker)
+	return ok
+}
+
 // Quiesce returns once v's background worker, if it has one, has caught up
 // with every write committed before the call: the moment to audit balances.
 // The worker must be running.

@@ -33,10 +33,23 @@ func New(w *histories.Writer, clock Clock) *Recorder {
 // completion. It returns the completion's kind, and an error only when the
 // history could not be written.
 func (r *Recorder) Call(client int, in model.Input, do func() (model.Output, error)) (histories.Kind, error) {
-	if err := r.w.Append(histories.Event{Type: histories.Invoke, Client: client, World: in.World, Op: in.Op, Input: &in, Time: r.clock(histories.Invoke)}); err != nil {
+	if err := r.Invoke(client, in); err != nil {
 		return "", err
 	}
 	out, err := do()
+	return r.Complete(client, in, out, err)
+}
+
+// Invoke records the start of an operation. Call does it for you; the
+// scheduler calls it itself, at the moment the operation's first step is
+// granted.
+func (r *Recorder) Invoke(client int, in model.Input) error {
+	return r.w.Append(histories.Event{Type: histories.Invoke, Client: client, World: in.World, Op: in.Op, Input: &in, Time: r.clock(histories.Invoke)})
+}
+
+// Complete records the end of an operation invoked before: ok with out,
+// or, with err, fail or info as Classify decides. It returns the kind.
+func (r *Recorder) Complete(client int, in model.Input, out model.Output, err error) (histories.Kind, error) {
 	kind := Classify(err)
 	done := histories.Event{Type: kind, Client: client, World: in.World, Op: in.Op, Time: r.clock(kind)}
 	switch done.Type {

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/schedule"
 	"jbcheck/histories"
 	"jbcheck/model"
 )
@@ -20,6 +18,9 @@ type Counterexample struct {
 	Verdict    histories.Verdict
 	Files      histories.Files // paths as the report should show them
 	Transcript []string        // nil when there is none (stress mode)
+	// VariantSummary is one sentence on the variant, when the caller knows
+	// it: this package reads files only, it links no variant.
+	VariantSummary string
 }
 
 // BugReport writes a Markdown bug report for c: the guarantee violated, the
@@ -35,13 +36,17 @@ func BugReport(w io.Writer, c Counterexample) error {
 	}
 	p.f("# %s: %s\n\n", h.Header.Variant, title)
 	p.f("| | |\n|---|---|\n")
-	p.f("| variant | `%s`%s |\n", h.Header.Variant, variantSummary(h.Header.Variant))
+	summary := ""
+	if c.VariantSummary != "" {
+		summary = " — " + c.VariantSummary
+	}
+	p.f("| variant | `%s`%s |\n", h.Header.Variant, summary)
 	p.f("| mode | %s |\n", h.Header.Mode)
-	var sc schedule.ScenarioHeader
+	var sc histories.ScenarioHeader
 	if h.Header.Mode == histories.ModeSchedule {
-		if s, rec, err := schedule.ScenarioOf(h, c.Files.History); err == nil {
+		if s, rec, err := histories.ScenarioOf(h, c.Files.History); err == nil {
 			sc = rec
-			p.f("| scenario | `%s` |\n| world | `%s` |\n| schedule | `%v` |\n", s, schedule.WorldString(s.World), h.Header.Schedule)
+			p.f("| scenario | `%s` |\n| world | `%s` |\n| schedule | `%v` |\n", s, s.World.String(), h.Header.Schedule)
 		}
 	}
 	if h.Header.Postgres != "" {
@@ -82,23 +87,16 @@ func BugReport(w io.Writer, c Counterexample) error {
 }
 
 // reproduce is the one command that shows the failure again.
-func reproduce(h *histories.History, path string, sc schedule.ScenarioHeader) string {
+func reproduce(h *histories.History, path string, sc histories.ScenarioHeader) string {
 	if h.Header.Mode == histories.ModeSchedule {
 		return "jbcheck replay " + path + "\n# the same scenario and schedule on a fresh database: the same answers, the same violation"
 	}
 	return "jbcheck shrink " + path + "\n# cuts the smallest schedule-mode scenario that still fails out of this history, and writes it for jbcheck replay"
 }
 
-func variantSummary(name string) string {
-	if v, err := protocol.Lookup(name); err == nil {
-		return " — " + v.Info().Summary
-	}
-	return ""
-}
-
 func timeUnit(mode string) string {
 	if mode == histories.ModeSchedule {
-		return "the scheduler's logical clock (between statements k and k+1 of the transcript, answers get 3k+1 and calls 3k+2)"
+		return "the scheduler's logical clock (a call starts at 3k when its first statement, step k of the transcript, is granted; answers in the pause after step k get 3k+1, audits 3k+2)"
 	}
 	return "nanoseconds since the run started"
 }

@@ -24,7 +24,7 @@ import (
 // move, so removing a client changes what every later choice means and
 // rapid stops at a local minimum. Exploring each candidate scenario instead
 // of replaying one schedule removes that coupling.
-func Minimize(ctx context.Context, execs []*Executor, sc Scenario, res *Result, want []model.Guarantee) (Scenario, *Result, error) {
+func Minimize(ctx context.Context, execs []*Executor, sc model.Scenario, res *Result, want []model.Guarantee) (model.Scenario, *Result, error) {
 	// Every guarantee of want that res violates must stay violated: the
 	// duplicate join must not shrink into a mere wrong answer.
 	keep := slices.DeleteFunc(res.Verdict.Violated(), func(g model.Guarantee) bool { return !slices.Contains(want, g) })
@@ -60,7 +60,7 @@ const minimizeBudget = 100
 // Violates explores sc (at most preemptions preemptions, at most budget
 // schedules) and returns the first run whose violated guarantees wanted
 // accepts, or nil if there is none.
-func Violates(ctx context.Context, execs []*Executor, sc Scenario, wanted func([]model.Guarantee) bool, preemptions, budget int) (*Result, error) {
+func Violates(ctx context.Context, execs []*Executor, sc model.Scenario, wanted func([]model.Guarantee) bool, preemptions, budget int) (*Result, error) {
 	rep, err := Explore(ctx, execs, sc, ExploreOptions{Strategy: Strategy{Name: "preempt", K: preemptions}, Max: budget, Wanted: wanted})
 	return rep.Violation, err
 }
@@ -73,12 +73,12 @@ func OneOf(want []model.Guarantee) func([]model.Guarantee) bool {
 }
 
 // smaller lists the scenarios one step simpler than sc, biggest steps first.
-func smaller(sc Scenario) []Scenario {
-	var out []Scenario
+func smaller(sc model.Scenario) []model.Scenario {
+	var out []model.Scenario
 	if w, ok := named(sc); ok {
-		out = append(out, Scenario{World: w, Clients: sc.Clients})
+		out = append(out, model.Scenario{World: w, Clients: sc.Clients})
 	}
-	with := func(clients [][]model.Input) Scenario { return Scenario{World: sc.World, Clients: clients} }
+	with := func(clients [][]model.Input) model.Scenario { return model.Scenario{World: sc.World, Clients: clients} }
 	if len(sc.Clients) > 1 {
 		for i := range sc.Clients {
 			out = append(out, with(slices.Delete(cloneClients(sc.Clients), i, i+1)))
@@ -108,7 +108,7 @@ func smaller(sc Scenario) []Scenario {
 			w := sc.World
 			w.Users = slices.Clone(w.Users)
 			w.Users[i].Opening = u.Opening / 2
-			out = append(out, Scenario{World: w, Clients: sc.Clients})
+			out = append(out, model.Scenario{World: w, Clients: sc.Clients})
 		}
 	}
 	return out
@@ -116,7 +116,7 @@ func smaller(sc Scenario) []Scenario {
 
 // named is sc's world without the users and groups no call names, and
 // whether that removed any.
-func named(sc Scenario) (model.World, bool) {
+func named(sc model.Scenario) (model.World, bool) {
 	names := map[string]bool{}
 	for _, calls := range sc.Clients {
 		for _, in := range calls {

@@ -2,7 +2,6 @@ package schedule
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"jbcheck/harness/interleave"
 	"jbcheck/harness/pgtest"
 	"jbcheck/harness/protocol"
 	"jbcheck/histories"
@@ -35,16 +35,16 @@ func executor(t testing.TB, variant string, reduce bool) *Executor {
 	return e
 }
 
-func mustParse(t testing.TB, spec, world string) Scenario {
+func mustParse(t testing.TB, spec, world string) model.Scenario {
 	t.Helper()
-	sc, err := Parse(spec, world)
+	sc, err := model.ParseScenario(spec, world)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sc
 }
 
-func explore(t testing.TB, variant string, reduce bool, sc Scenario, opts ExploreOptions) *Report {
+func explore(t testing.TB, variant string, reduce bool, sc model.Scenario, opts ExploreOptions) *Report {
 	t.Helper()
 	if opts.Strategy.Name == "" {
 		opts.Strategy.Name = "exhaustive"
@@ -155,7 +155,7 @@ func TestReplayIsDeterministic(t *testing.T) {
 	sc := mustParse(t, "c0: join(u0,g0) deposit(u0,5); c1: join(u0,g0) balance(u0)", "")
 	run := func(choices []int) *Result {
 		t.Helper()
-		r := Replay(choices)
+		r := interleave.Replay(choices)
 		res, err := e.Run(context.Background(), sc, &r)
 		if err != nil {
 			t.Fatal(err)
@@ -253,13 +253,12 @@ func TestCorpusReplays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var recorded ScenarioHeader
-			if err := json.Unmarshal(h.Header.Scenario, &recorded); err != nil {
+			sc, recorded, err := histories.ScenarioOf(h, file)
+			if err != nil {
 				t.Fatal(err)
 			}
-			sc := mustParse(t, recorded.Clients, recorded.World)
 			replay := func(variant string) *Result {
-				choices := Replay(h.Header.Schedule)
+				choices := interleave.Replay(h.Header.Schedule)
 				res, err := executor(t, variant, recorded.Reduce).Run(context.Background(), sc, &choices)
 				if err != nil {
 					t.Fatal(err)

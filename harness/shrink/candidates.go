@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"jbcheck/harness/schedule"
 	"jbcheck/histories"
 	"jbcheck/model"
 )
@@ -31,7 +30,7 @@ type call struct {
 // (the same operation on the same user and group: the usual race) and
 // candidates with a call in focus (invoke lines, such as the call a
 // linearizability finding could not place) come first.
-func Candidates(h *histories.History, world int64, neighbours int, focus map[int]bool) []schedule.Scenario {
+func Candidates(h *histories.History, world int64, neighbours int, focus map[int]bool) []model.Scenario {
 	spec := h.Header.Worlds[world]
 	byClient := map[int][]histories.Event{} // each client's invokes in this world
 	var order []call                        // every invoke in this world, in file order
@@ -45,7 +44,7 @@ func Candidates(h *histories.History, world int64, neighbours int, focus map[int
 	seen := map[string]bool{}
 	var out []ranked
 	add := func(alike bool, clients ...[]histories.Event) {
-		sc := schedule.Scenario{World: spec}
+		sc := model.Scenario{World: spec}
 		focused := false
 		for _, calls := range clients {
 			script := make([]model.Input, len(calls))
@@ -128,7 +127,7 @@ func Candidates(h *histories.History, world int64, neighbours int, focus map[int
 	})
 	pairs(func(_ int, a, b call) { add(alike(a, b), with(a, 2), with(b, 2)) })
 	slices.SortStableFunc(out, func(a, b ranked) int { return a.rank - b.rank })
-	scenarios := make([]schedule.Scenario, len(out))
+	scenarios := make([]model.Scenario, len(out))
 	for i, r := range out {
 		scenarios[i] = r.Scenario
 	}
@@ -139,7 +138,7 @@ func Candidates(h *histories.History, world int64, neighbours int, focus map[int
 // calls (same operation on the same names) and holds a call in focus, 1
 // with one of the two, 2 with neither.
 type ranked struct {
-	schedule.Scenario
+	model.Scenario
 	rank int
 }
 

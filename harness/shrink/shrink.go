@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"jbcheck/harness/interleave"
 	"jbcheck/harness/schedule"
 	"jbcheck/histories"
 	"jbcheck/model"
@@ -33,7 +34,7 @@ type Options struct {
 	// candidate. Minimize then explores with two.
 	Budget int
 	// Progress, if set, is told of each candidate scenario tried.
-	Progress func(tried int, sc schedule.Scenario)
+	Progress func(tried int, sc model.Scenario)
 }
 
 // Shrunk is a minimal counterexample and how it was found.
@@ -41,7 +42,7 @@ type Shrunk struct {
 	Want     []model.Guarantee // what the input violated: the result violates one of them
 	From     string            // where shrinking started: the recorded scenario, or the candidate that failed
 	Tried    int               // candidate scenarios explored before Minimize
-	Scenario schedule.Scenario
+	Scenario model.Scenario
 	Result   *schedule.Result
 	Elapsed  time.Duration
 }
@@ -58,7 +59,7 @@ func Shrink(ctx context.Context, execs []*schedule.Executor, h *histories.Histor
 		return nil, fmt.Errorf("%s: %w", file, ErrNothingToShrink)
 	}
 	out := &Shrunk{Want: want}
-	var sc schedule.Scenario
+	var sc model.Scenario
 	var res *schedule.Result
 	var err error
 	if h.Header.Mode == histories.ModeSchedule {
@@ -80,17 +81,17 @@ func Shrink(ctx context.Context, execs []*schedule.Executor, h *histories.Histor
 // run Minimize starts from. If it no longer fails (another variant, or a
 // changed protocol), exploring the scenario may still find a schedule that
 // does.
-func fromSchedule(ctx context.Context, execs []*schedule.Executor, h *histories.History, file string, want []model.Guarantee) (schedule.Scenario, *schedule.Result, error) {
-	sc, recorded, err := schedule.ScenarioOf(h, file)
+func fromSchedule(ctx context.Context, execs []*schedule.Executor, h *histories.History, file string, want []model.Guarantee) (model.Scenario, *schedule.Result, error) {
+	sc, recorded, err := histories.ScenarioOf(h, file)
 	if err != nil {
 		return sc, nil, err
 	}
 	e := execs[0]
-	reduce := e.Reduce
-	e.Reduce = recorded.Reduce
-	choices := schedule.Replay(h.Header.Schedule)
+	reduce, audits := e.Reduce, e.Audits
+	e.Reduce, e.Audits = recorded.Reduce, recorded.Audits
+	choices := interleave.Replay(h.Header.Schedule)
 	res, err := e.Run(ctx, sc, &choices)
-	e.Reduce = reduce
+	e.Reduce, e.Audits = reduce, audits
 	if err != nil {
 		return sc, nil, err
 	}
@@ -106,7 +107,7 @@ func fromSchedule(ctx context.Context, execs []*schedule.Executor, h *histories.
 
 // fromStress explores candidate scenarios cut from the first violating
 // world of a stress history, smallest first, until one fails.
-func fromStress(ctx context.Context, execs []*schedule.Executor, h *histories.History, v histories.Verdict, want []model.Guarantee, opts Options) (schedule.Scenario, *schedule.Result, int, error) {
+func fromStress(ctx context.Context, execs []*schedule.Executor, h *histories.History, v histories.Verdict, want []model.Guarantee, opts Options) (model.Scenario, *schedule.Result, int, error) {
 	if opts.Neighbours == 0 {
 		opts.Neighbours = 8
 	}
@@ -138,6 +139,6 @@ func fromStress(ctx context.Context, execs []*schedule.Executor, h *histories.Hi
 			}
 		}
 	}
-	return schedule.Scenario{}, nil, tried, fmt.Errorf("%w: none of the %d candidate scenarios cut from the violating worlds fails %v in schedule mode; "+
+	return model.Scenario{}, nil, tried, fmt.Errorf("%w: none of the %d candidate scenarios cut from the violating worlds fails %v in schedule mode; "+
 		"try --candidates or --neighbours higher, or write the scenario by hand for `jbcheck explore`", ErrNotReproduced, tried, want)
 }

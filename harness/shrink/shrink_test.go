@@ -78,7 +78,7 @@ func TestShrinkALostUpdateFromStress(t *testing.T) {
 	for _, c := range got.Scenario.Clients {
 		calls += len(c)
 	}
-	t.Logf("%d events, %v violated; after %d candidates (%s): %s, world %s, in %v", len(h.Events), want, got.Tried, got.From, got.Scenario, schedule.WorldString(got.Scenario.World), got.Elapsed)
+	t.Logf("%d events, %v violated; after %d candidates (%s): %s, world %s, in %v", len(h.Events), want, got.Tried, got.From, got.Scenario, got.Scenario.World.String(), got.Elapsed)
 	if len(got.Scenario.Clients) > 2 || calls > 4 {
 		t.Errorf("shrunk to %s: want at most 2 clients and 4 calls", got.Scenario)
 	}
@@ -100,7 +100,7 @@ func TestShrinkAPaddedScheduleHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	execs := executors(t, v)
-	sc, err := schedule.Parse("c0: deposit(u0,7) join(u0,g0); c1: members(g0) join(u0,g0) balance(u0)", "")
+	sc, err := model.ParseScenario("c0: deposit(u0,7) join(u0,g0); c1: members(g0) join(u0,g0) balance(u0)", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,6 +117,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	w, err := histories.NewWriter(cfg.History, histories.Header{
 		Variant: cfg.Variant.Info().Name, Mode: histories.ModeStress, Seed: cfg.Seed, Scenario: scenario,
 		Worlds: specs, Postgres: cfg.Server.Version(), Command: cfg.Command, Started: time.Now().UTC(),
+		Lagging: protocol.Lagging(cfg.Variant),
 	})
 	if err != nil {
 		return Summary{}, err

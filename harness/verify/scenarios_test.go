@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"jbcheck/harness/protocol"
-	"jbcheck/harness/schedule"
 	"jbcheck/harness/verify"
+	"jbcheck/model"
 )
 
 // TestEveryBugHasAStandardScenario: every standard scenario parses, names
@@ -16,7 +16,7 @@ func TestEveryBugHasAStandardScenario(t *testing.T) {
 	for _, quick := range []bool{false, true} {
 		caught := map[string]bool{}
 		for _, s := range verify.Standards(quick) {
-			if _, err := schedule.Parse(s.Clients, s.World); err != nil {
+			if _, err := model.ParseScenario(s.Clients, s.World); err != nil {
 				t.Errorf("%s: %v", s.Name, err)
 			}
 			for _, name := range s.Catches {

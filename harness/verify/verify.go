@@ -182,7 +182,7 @@ func (r *runner) property(ctx context.Context, v protocol.Variant, execs []*sche
 	}
 	m := caught.Minimal
 	c.Statuses = m.Result.Verdict.Statuses
-	c.Detail = fmt.Sprintf("seed %d: %s, world %s, schedule %v", caught.Seed, m.Scenario, schedule.WorldString(m.Scenario.World), m.Result.Choices)
+	c.Detail = fmt.Sprintf("seed %d: %s, world %s, schedule %v", caught.Seed, m.Scenario, m.Scenario.World.String(), m.Result.Choices)
 	return c, r.keep(&c, v.Info().Name+"-property", m.Result)
 }
 
@@ -242,7 +242,7 @@ func (r *runner) worker(ctx context.Context, v protocol.Variant, w protocol.Work
 func (r *runner) explore(s Standard) func(context.Context, protocol.Variant, []*schedule.Executor) (report.Check, error) {
 	return func(ctx context.Context, v protocol.Variant, execs []*schedule.Executor) (report.Check, error) {
 		c := report.Check{Name: fmt.Sprintf("explore %s: %s", s.Strategy, s.Name)}
-		sc, err := schedule.Parse(s.Clients, s.World)
+		sc, err := model.ParseScenario(s.Clients, s.World)
 		if err != nil {
 			return c, err
 		}
@@ -335,6 +335,9 @@ func (r *runner) keep(c *report.Check, name string, res *schedule.Result) error 
 // and records the files in c, relative to the report directory.
 func (r *runner) writeBugReport(c *report.Check, cx report.Counterexample) error {
 	path := filepath.Join(filepath.Dir(cx.Files.History), "bug-report.md")
+	if v, err := protocol.Lookup(cx.History.Header.Variant); err == nil {
+		cx.VariantSummary = v.Info().Summary
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return err

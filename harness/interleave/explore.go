@@ -1,4 +1,4 @@
-package schedule
+package interleave
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"jbcheck/model"
 )
 
 // Strategy is how Explore picks schedules.
@@ -58,10 +56,10 @@ type ExploreOptions struct {
 	Max int
 	// KeepGoing explores past the first violation.
 	KeepGoing bool
-	// Wanted, if set, says which violations count: a run whose violated
-	// guarantees it rejects is explored past as if it held (Minimize wants
-	// the same failure, not any failure). Default: any violation.
-	Wanted func(violated []model.Guarantee) bool
+	// Wanted, if set, says which failed runs count: one it rejects is
+	// explored past as if it held (a minimizer wants the same failure, not
+	// any failure). Default: every failed run.
+	Wanted func(res *Result) bool
 	// Progress, if set, is called after each schedule.
 	Progress func(explored int)
 }
@@ -74,27 +72,27 @@ type Report struct {
 	Steps     int           // statements granted over all schedules
 	Complete  bool          // every schedule the strategy allows was run
 	Outcomes  map[string]int
-	Violation *Result   // the first violating schedule, if any
-	Violating []*Result // with KeepGoing: every violating schedule
+	Violation *Result   // the first failed schedule, if any
+	Violating []*Result // with KeepGoing: every failed schedule
 }
 
 // SchedulesPerSecond is the exploration's rate.
 func (r *Report) SchedulesPerSecond() float64 { return float64(r.Explored) / r.Elapsed.Seconds() }
 
-// Explore runs schedules of sc as the strategy says, checking each, and
-// stops at the first violation unless KeepGoing. With several executors
-// (each with connections of its own) it explores in parallel: the schedules
-// that first leave the leftmost schedule at a given point with a given choice
-// form a subtree, and each subtree goes to whichever executor is free.
-func Explore(ctx context.Context, execs []*Executor, sc Scenario, opts ExploreOptions) (*Report, error) {
+// Explore runs schedules of p as the strategy says, judging each, and stops
+// at the first failed one unless KeepGoing. With several engines (each with
+// connections of its own) it explores in parallel: the schedules that first
+// leave the leftmost schedule at a given point with a given choice form a
+// subtree, and each subtree goes to whichever engine is free.
+func Explore(ctx context.Context, engines []*Engine, p Program, opts ExploreOptions) (*Report, error) {
 	ex := &exploration{opts: opts, rep: &Report{Strategy: opts.Strategy, Outcomes: map[string]int{}}}
 	start := time.Now()
 	var err error
 	switch opts.Strategy.Name {
 	case "exhaustive", "preempt":
-		err = ex.depthFirst(ctx, execs, sc)
+		err = ex.depthFirst(ctx, engines, p)
 	case "pct":
-		err = ex.pct(ctx, execs[0], sc)
+		err = ex.pct(ctx, engines[0], p)
 	default:
 		err = errors.New("unknown strategy " + opts.Strategy.Name)
 	}
@@ -121,11 +119,11 @@ func (ex *exploration) record(res *Result) bool {
 	r := ex.rep
 	r.Explored++
 	r.Steps += res.Steps
-	r.Outcomes[res.Outcome]++
+	r.Outcomes[res.Outcome.Key]++
 	if ex.opts.Progress != nil {
 		ex.opts.Progress(r.Explored)
 	}
-	if violated := res.Verdict.Violated(); len(violated) > 0 && (ex.opts.Wanted == nil || ex.opts.Wanted(violated)) {
+	if res.Outcome.Failed && (ex.opts.Wanted == nil || ex.opts.Wanted(res)) {
 		if r.Violation == nil {
 			r.Violation = res
 		}
@@ -155,21 +153,21 @@ func (ex *exploration) budget() int {
 	return -1
 }
 
-func (ex *exploration) depthFirst(ctx context.Context, execs []*Executor, sc Scenario) error {
+func (ex *exploration) depthFirst(ctx context.Context, engines []*Engine, p Program) error {
 	ex.rep.Complete = true // unless cut short
 	ex.work = sync.NewCond(&ex.mu)
 	ex.queue = [][]int{{}} // the whole tree
-	ex.busy, ex.total = len(execs), len(execs)
+	ex.busy, ex.total = len(engines), len(engines)
 	var wg sync.WaitGroup
-	errs := make([]error, len(execs))
-	for w, e := range execs {
+	errs := make([]error, len(engines))
+	for w, e := range engines {
 		wg.Go(func() {
 			for {
 				prefix, ok := ex.take()
 				if !ok {
 					return
 				}
-				if err := ex.subtree(ctx, e, sc, prefix); err != nil {
+				if err := ex.subtree(ctx, e, p, prefix); err != nil {
 					errs[w] = err
 					ex.halt()
 				}
@@ -220,10 +218,10 @@ func (ex *exploration) idle() bool {
 // backtracking only at points after it. When another executor is idle, it
 // gives away every alternative of its shallowest open point — the biggest
 // subtrees it has left — and stops backtracking there itself.
-func (ex *exploration) subtree(ctx context.Context, e *Executor, sc Scenario, prefix []int) error {
+func (ex *exploration) subtree(ctx context.Context, e *Engine, p Program, prefix []int) error {
 	floor := len(prefix)
 	for !ex.stopped() {
-		res, err := ex.run(ctx, e, sc, prefix)
+		res, err := ex.run(ctx, e, p, prefix)
 		if err != nil {
 			return err
 		}
@@ -263,12 +261,12 @@ func (ex *exploration) donate(res *Result, floor int) int {
 	return floor
 }
 
-func (ex *exploration) run(ctx context.Context, e *Executor, sc Scenario, prefix []int) (*Result, error) {
+func (ex *exploration) run(ctx context.Context, e *Engine, p Program, prefix []int) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	choices := Replay(prefix)
-	res, err := e.Run(ctx, sc, &choices)
+	res, err := e.Run(ctx, p, &choices)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %v: %w", prefix, err)
 	}
@@ -277,7 +275,8 @@ func (ex *exploration) run(ctx context.Context, e *Executor, sc Scenario, prefix
 
 // alternatives yields the choices at point i after the one res made that are
 // worth a subtree: not redundant (symmetric), not parked (sleep set), within
-// the preemption budget.
+// the preemption budget (an audit where the current session could go on
+// counts as a preemption).
 func (ex *exploration) alternatives(res *Result, i int) func(yield func(int) bool) {
 	return func(yield func(int) bool) {
 		p := res.Points[i]
@@ -312,7 +311,7 @@ func (ex *exploration) backtrack(res *Result, floor int) ([]int, bool) {
 	return nil, false
 }
 
-func (ex *exploration) pct(ctx context.Context, e *Executor, sc Scenario) error {
+func (ex *exploration) pct(ctx context.Context, e *Engine, p Program) error {
 	runs := ex.opts.Max
 	if runs == 0 {
 		runs = 200
@@ -322,7 +321,7 @@ func (ex *exploration) pct(ctx context.Context, e *Executor, sc Scenario) error 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		res, err := e.Run(ctx, sc, newPCT(ex.opts.Strategy, i, max(length, 8)))
+		res, err := e.Run(ctx, p, newPCT(ex.opts.Strategy, i, max(length, 8)))
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
-package schedule
+package model
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -9,8 +8,6 @@ import (
 	"strings"
 	"unicode"
 
-	"jbcheck/histories"
-	"jbcheck/model"
 )
 
 // Scenario is what each client does, in one world: client i runs Clients[i]
@@ -26,8 +23,8 @@ import (
 // or, by default, every user named in the calls with 100 and every group with
 // capacity 2 and fee 10.
 type Scenario struct {
-	World   model.World
-	Clients [][]model.Input // World left 0
+	World   World
+	Clients [][]Input // World left 0
 }
 
 // ErrSyntax is wrapped by every scenario or world parse error.
@@ -48,8 +45,8 @@ func (e *SyntaxError) Error() string {
 // Unwrap makes errors.Is(err, ErrSyntax) hold.
 func (e *SyntaxError) Unwrap() error { return ErrSyntax }
 
-// Parse reads a scenario and its world ("" for the default world).
-func Parse(spec, world string) (Scenario, error) {
+// ParseScenario reads a scenario and its world ("" for the default world).
+func ParseScenario(spec, world string) (Scenario, error) {
 	clients, err := parseClients(spec)
 	if err != nil {
 		return Scenario{}, err
@@ -65,7 +62,7 @@ func Parse(spec, world string) (Scenario, error) {
 	for c, calls := range sc.Clients {
 		for i := range calls {
 			in := &sc.Clients[c][i]
-			if in.Op == model.OpBalance && sc.World.HasGroup(in.User) {
+			if in.Op == OpBalance && sc.World.HasGroup(in.User) {
 				in.Group, in.User = in.User, ""
 			}
 			if err := in.Check(sc.World); err != nil {
@@ -89,8 +86,8 @@ func (sc Scenario) String() string {
 	return strings.Join(parts, "; ")
 }
 
-// WorldString writes the world in the --world syntax.
-func WorldString(w model.World) string {
+// String writes the world in the --world syntax.
+func (w World) String() string {
 	var users, groups []string
 	for _, u := range w.Users {
 		users = append(users, fmt.Sprintf("%s:%d", u.Name, u.Opening))
@@ -107,7 +104,7 @@ func WorldString(w model.World) string {
 
 // arity is how many arguments each operation takes; the last argument of
 // deposit and transfer is a number.
-var arity = map[model.Op]int{model.OpJoin: 2, model.OpLeave: 2, model.OpDeposit: 2, model.OpTransfer: 3, model.OpBalance: 1, model.OpMembers: 1}
+var arity = map[Op]int{OpJoin: 2, OpLeave: 2, OpDeposit: 2, OpTransfer: 3, OpBalance: 1, OpMembers: 1}
 
 // scanner walks a text and reports errors at its position.
 type scanner struct {
@@ -157,9 +154,9 @@ func (s *scanner) word() string {
 	return s.text[start:s.pos]
 }
 
-func parseClients(spec string) ([][]model.Input, error) {
+func parseClients(spec string) ([][]Input, error) {
 	s := &scanner{what: "scenario", text: spec}
-	var clients [][]model.Input
+	var clients [][]Input
 	for !s.done() {
 		start := s.pos
 		label := s.word()
@@ -170,7 +167,7 @@ func parseClients(spec string) ([][]model.Input, error) {
 		if err := s.expect(':'); err != nil {
 			return nil, err
 		}
-		var calls []model.Input
+		var calls []Input
 		for !s.done() && s.peek() != ';' {
 			in, err := parseCall(s)
 			if err != nil {
@@ -192,17 +189,17 @@ func parseClients(spec string) ([][]model.Input, error) {
 	return clients, nil
 }
 
-func parseCall(s *scanner) (model.Input, error) {
+func parseCall(s *scanner) (Input, error) {
 	s.skipSpace()
 	start := s.pos
-	op := model.Op(s.word())
+	op := Op(s.word())
 	n, known := arity[op]
 	if !known {
 		s.pos = start
-		return model.Input{}, s.fail("expected an operation: one of %v", model.Ops)
+		return Input{}, s.fail("expected an operation: one of %v", Ops)
 	}
 	if err := s.expect('('); err != nil {
-		return model.Input{}, err
+		return Input{}, err
 	}
 	var args []string
 	var argPos []int
@@ -211,14 +208,14 @@ func parseCall(s *scanner) (model.Input, error) {
 		argPos = append(argPos, s.pos)
 		a := s.word()
 		if a == "" {
-			return model.Input{}, s.fail("%s takes %d argument(s): expected a name or a number", op, n)
+			return Input{}, s.fail("%s takes %d argument(s): expected a name or a number", op, n)
 		}
 		args = append(args, a)
 	}
 	if err := s.expect(')'); err != nil {
-		return model.Input{}, err
+		return Input{}, err
 	}
-	in := model.Input{Op: op}
+	in := Input{Op: op}
 	number := func(i int) (int64, error) {
 		v, err := strconv.ParseInt(args[i], 10, 64)
 		if err != nil || v <= 0 {
@@ -229,17 +226,17 @@ func parseCall(s *scanner) (model.Input, error) {
 	}
 	var err error
 	switch op {
-	case model.OpJoin, model.OpLeave:
+	case OpJoin, OpLeave:
 		in.User, in.Group = args[0], args[1]
-	case model.OpDeposit:
+	case OpDeposit:
 		in.User = args[0]
 		in.Amount, err = number(1)
-	case model.OpTransfer:
+	case OpTransfer:
 		in.User, in.To = args[0], args[1]
 		in.Amount, err = number(2)
-	case model.OpBalance:
+	case OpBalance:
 		in.User = args[0] // may be a group: Parse resolves it
-	case model.OpMembers:
+	case OpMembers:
 		in.Group = args[0]
 	}
 	return in, err
@@ -247,16 +244,16 @@ func parseCall(s *scanner) (model.Input, error) {
 
 // defaultWorld gives every user named in the calls 100 and every group
 // capacity 2 and fee 10. A name is a group if it starts with g.
-func defaultWorld(clients [][]model.Input) model.World {
-	var w model.World
+func defaultWorld(clients [][]Input) World {
+	var w World
 	addUser := func(name string) {
 		if name != "" && !w.HasUser(name) && !strings.HasPrefix(name, "g") {
-			w.Users = append(w.Users, model.User{Name: name, Opening: 100})
+			w.Users = append(w.Users, User{Name: name, Opening: 100})
 		}
 	}
 	addGroup := func(name string) {
 		if name != "" && !w.HasGroup(name) {
-			w.Groups = append(w.Groups, model.Group{Name: name, Capacity: 2, Fee: 10})
+			w.Groups = append(w.Groups, Group{Name: name, Capacity: 2, Fee: 10})
 		}
 	}
 	for _, calls := range clients {
@@ -264,20 +261,20 @@ func defaultWorld(clients [][]model.Input) model.World {
 			addUser(in.User)
 			addUser(in.To)
 			addGroup(in.Group)
-			if in.Op == model.OpBalance && strings.HasPrefix(in.User, "g") {
+			if in.Op == OpBalance && strings.HasPrefix(in.User, "g") {
 				addGroup(in.User)
 			}
 		}
 	}
-	slices.SortFunc(w.Users, func(a, b model.User) int { return strings.Compare(a.Name, b.Name) })
-	slices.SortFunc(w.Groups, func(a, b model.Group) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(w.Users, func(a, b User) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(w.Groups, func(a, b Group) int { return strings.Compare(a.Name, b.Name) })
 	return w
 }
 
 // ParseWorld reads "users=u0:100,u1:50 groups=g0:cap=2:fee=10".
-func ParseWorld(text string) (model.World, error) {
+func ParseWorld(text string) (World, error) {
 	s := &scanner{what: "world", text: text}
-	var w model.World
+	var w World
 	for !s.done() {
 		start := s.pos
 		section := s.word()
@@ -305,9 +302,9 @@ func ParseWorld(text string) (model.World, error) {
 					s.pos = numPos
 					return w, s.fail("expected an opening balance ≥ 0")
 				}
-				w.Users = append(w.Users, model.User{Name: name, Opening: v})
+				w.Users = append(w.Users, User{Name: name, Opening: v})
 			} else {
-				g := model.Group{Name: name, Capacity: 2, Fee: 10}
+				g := Group{Name: name, Capacity: 2, Fee: 10}
 				for s.peek() == ':' {
 					s.pos++
 					keyPos := s.pos
@@ -345,22 +342,4 @@ func ParseWorld(text string) (model.World, error) {
 		return w, s.fail("expected at least one user, such as users=u0:100")
 	}
 	return w, nil
-}
-
-// ScenarioOf reads the scenario a schedule-mode history records in its
-// header, with the settings it ran with (a schedule replays only with the
-// same reductions).
-func ScenarioOf(h *histories.History, file string) (Scenario, ScenarioHeader, error) {
-	var recorded ScenarioHeader
-	if h.Header.Mode != histories.ModeSchedule {
-		return Scenario{}, recorded, fmt.Errorf("%s is a %s-mode history: only schedule-mode histories (from jbcheck explore) record a scenario and schedule", file, h.Header.Mode)
-	}
-	if err := json.Unmarshal(h.Header.Scenario, &recorded); err != nil {
-		return Scenario{}, recorded, fmt.Errorf("%s:1: the header's scenario: %v", file, err)
-	}
-	sc, err := Parse(recorded.Clients, recorded.World)
-	if err != nil {
-		return Scenario{}, recorded, fmt.Errorf("%s:1: the header's scenario: %w", file, err)
-	}
-	return sc, recorded, nil
 }

@@ -1,0 +1,123 @@
+package interleave
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// choose picks the session to grant among the enabled ones, or AuditorID.
+// With reductions on, a session at a bare BEGIN is granted at once, without
+// a choice: BEGIN takes no snapshot and no lock, so it commutes with every
+// step.
+func (s *scheduler) choose(enabled []int) int {
+	if s.tuning.Reduce {
+		if slices.Contains(enabled, s.current) && isBareBegin(s.next[s.current].stmt.SQL) {
+			return s.current
+		}
+		for _, c := range enabled {
+			if isBareBegin(s.next[c].stmt.SQL) {
+				return c
+			}
+		}
+	}
+	p := Point{Step: int(s.st.step.Load()), CurrentEnabled: slices.Contains(enabled, s.current)}
+	// The current session first, then the others in cyclic order after it.
+	start := 0
+	for i, c := range enabled {
+		if c > s.current {
+			start = i
+			break
+		}
+	}
+	if p.CurrentEnabled {
+		start = slices.Index(enabled, s.current)
+	}
+	p.Options = append(slices.Clone(enabled[start:]), enabled[:start]...)
+	if s.mayAudit() {
+		p.Options = append(p.Options, AuditorID)
+	}
+	if len(p.Options) == 1 {
+		s.current = p.Options[0]
+		return s.current
+	}
+	p.Redundant, p.Parked = make([]bool, len(p.Options)), make([]bool, len(p.Options))
+	if s.tuning.Reduce {
+		seen := map[string]bool{}
+		for i, c := range p.Options {
+			if key, ok := s.symmetryKey(c); ok {
+				p.Redundant[i] = seen[key]
+				seen[key] = true
+			}
+			p.Parked[i] = c != AuditorID && s.parked[c]
+		}
+	}
+	choice := s.chooser.Choose(p)
+	picked := p.Options[choice]
+	if c, ok := s.prog.(Commuter); ok && s.tuning.Reduce && picked != AuditorID {
+		// A depth-first explorer has run every awake option before this
+		// one: those that commute with it go to sleep.
+		for i, o := range p.Options[:choice] {
+			if o != AuditorID && !p.Redundant[i] && !p.Parked[i] && c.Commute(s.next[o].stmt, s.next[picked].stmt) {
+				s.parked[o] = true
+			}
+		}
+	}
+	s.res.Points = append(s.res.Points, p)
+	s.res.Choices = append(s.res.Choices, choice)
+	s.st.choose(choice)
+	if picked != AuditorID {
+		s.current = picked
+	}
+	return picked
+}
+
+// mayAudit reports whether an audit is a choice here: the run has an
+// auditor with audits left, the last choice was not one (nothing changed
+// since), and some foreground session is in the middle of an operation —
+// only there can an audit see what a final one cannot.
+func (s *scheduler) mayAudit() bool {
+	if _, ok := s.run.(Auditor); !ok || s.audits >= s.tuning.Audits || s.audited {
+		return false
+	}
+	for i, r := range s.roles {
+		if !r.Background && s.inOp[i] && (s.sinceAttempt[i] > 0 || s.restarts[i] > 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// symmetryKey is what makes two sessions interchangeable: both between
+// attempts, and the program's key equal. The auditor and background
+// sessions never are.
+func (s *scheduler) symmetryKey(c int) (string, bool) {
+	sym, ok := s.run.(Symmetric)
+	if !ok || c == AuditorID || s.roles[c].Background || s.sinceAttempt[c] != 0 {
+		return "", false
+	}
+	key, ok := sym.SymmetryKey(c)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("%s|%d", key, s.restarts[c]), true
+}
+
+// isBareBegin reports a statement that only starts a transaction: BEGIN or
+// START TRANSACTION, with its modes, and nothing after it.
+func isBareBegin(sql string) bool {
+	t := strings.TrimSpace(sql)
+	t = strings.TrimSpace(strings.TrimSuffix(t, ";"))
+	if strings.ContainsAny(t, ";'\"$") || strings.Contains(t, "--") || strings.Contains(t, "/*") {
+		return false
+	}
+	return startsWithWord(t, "begin") || startsWithWord(t, "start transaction")
+}
+
+func startsWithWord(s, word string) bool {
+	return startsWithFold(s, word) && (len(s) == len(word) || s[len(word)] == ' ' || s[len(word)] == '\n' || s[len(word)] == '\t')
+}
+
+func startsWithFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}

@@ -1,0 +1,178 @@
+package interleave
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Config sets up an Engine.
+type Config struct {
+	// ConnConfig returns a fresh configuration for one new session
+	// connection. The engine adds its tracer (and, with a WaitLog, two
+	// run-time parameters).
+	ConnConfig func() *pgx.ConnConfig
+	// ControlConfig is the control connection's configuration (default:
+	// ConnConfig's, without the tracer).
+	ControlConfig func() *pgx.ConnConfig
+	// WaitLog, when set, tells for certain when PostgreSQL's deadlock
+	// detector has examined a lock wait. Sessions then run with
+	// deadlock_timeout = 1ms and log_lock_waits = on (settings only a
+	// superuser may make), so each wait costs about a millisecond. Without
+	// it, a wait counts as examined once the server's deadlock_timeout and
+	// a margin have passed since it began.
+	WaitLog WaitLog
+	// MaxSteps bounds one schedule (default 10,000): a longer one is an
+	// error, ErrTooLong (a session looping).
+	MaxSteps int
+	// StuckTimeout bounds a wait for the server when every session is
+	// blocked and none can be granted (default one minute): a deadlock that
+	// the server's detector does not resolve in that time is ErrStuck.
+	StuckTimeout time.Duration
+}
+
+// Errors of a run that are not the program's.
+var (
+	// ErrTooLong reports a schedule that did not end within MaxSteps.
+	ErrTooLong = errors.New("schedule did not end within the step bound")
+	// ErrStuck reports sessions blocked that nothing releases.
+	ErrStuck = errors.New("every session is blocked and the server resolved nothing")
+	// ErrInternal reports a fault of the program or the engine (a panic in
+	// a session, a record it cannot read back): never a verdict.
+	ErrInternal = errors.New("internal error")
+)
+
+// Engine holds what outlives one schedule: a connection per session (a new
+// connection costs milliseconds, a whole schedule about one) and a control
+// connection. It runs one schedule at a time; for parallel exploration,
+// open one engine per lane.
+type Engine struct {
+	cfg      Config
+	control  *conn
+	sessions []*conn
+	// fallbackWait is how long a lock wait must last, without a WaitLog,
+	// before the deadlock detector surely examined it.
+	fallbackWait time.Duration
+}
+
+// New connects the control connection.
+func New(ctx context.Context, cfg Config) (*Engine, error) {
+	if cfg.MaxSteps == 0 {
+		cfg.MaxSteps = 10_000
+	}
+	if cfg.StuckTimeout == 0 {
+		cfg.StuckTimeout = time.Minute
+	}
+	if cfg.ControlConfig == nil {
+		cfg.ControlConfig = cfg.ConnConfig
+	}
+	e := &Engine{cfg: cfg}
+	pg, err := pgx.ConnectConfig(ctx, cfg.ControlConfig())
+	if err != nil {
+		return nil, fmt.Errorf("connecting the control connection: %w", err)
+	}
+	e.control = &conn{pg: pg, pid: pg.PgConn().PID()}
+	if cfg.WaitLog == nil {
+		var timeout time.Duration
+		var text string
+		if err := pg.QueryRow(ctx, "SELECT current_setting('deadlock_timeout')").Scan(&text); err != nil {
+			e.Close()
+			return nil, err
+		}
+		var ms float64
+		if err := pg.QueryRow(ctx, "SELECT extract(epoch FROM $1::interval) * 1000", text).Scan(&ms); err != nil {
+			e.Close()
+			return nil, err
+		}
+		timeout = time.Duration(ms * float64(time.Millisecond))
+		e.fallbackWait = timeout + timeout/2 + 50*time.Millisecond
+	}
+	return e, nil
+}
+
+// Control is the engine's control connection.
+func (e *Engine) Control() *pgx.Conn { return e.control.pg }
+
+// Config is the engine's configuration.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Close closes every connection.
+func (e *Engine) Close() {
+	ctx := context.Background()
+	for _, c := range e.sessions {
+		if c != nil {
+			c.pg.Close(ctx)
+		}
+	}
+	if e.control != nil {
+		e.control.pg.Close(ctx)
+	}
+}
+
+// session returns session i's connection, connecting it on first use or
+// again after an abandoned schedule closed it.
+func (e *Engine) session(ctx context.Context, i int) (*conn, error) {
+	for len(e.sessions) <= i {
+		e.sessions = append(e.sessions, nil)
+	}
+	if c := e.sessions[i]; c != nil && !c.pg.IsClosed() {
+		return c, nil
+	}
+	g := &gate{}
+	cfg := e.cfg.ConnConfig()
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	if e.cfg.WaitLog != nil {
+		cfg.RuntimeParams["deadlock_timeout"] = "1ms"
+		cfg.RuntimeParams["log_lock_waits"] = "on"
+	}
+	cfg.Tracer = g // pgx copies the tracer when it connects
+	pg, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connecting session %d: %w", i, err)
+	}
+	e.sessions[i] = &conn{pg: pg, pid: pg.PgConn().PID(), gate: g}
+	return e.sessions[i], nil
+}
+
+// resetSQL returns a session to the state of a fresh connection — what
+// DISCARD ALL does, except that it keeps the prepared statements pgx
+// caches (they hold no session state a program can see): settings,
+// session-level advisory locks, cursors, LISTEN, temporary tables,
+// sequence state.
+const resetSQL = "RESET ALL; SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; DISCARD TEMP; DISCARD SEQUENCES"
+
+// reset makes every session of n clean, in parallel: one round trip.
+func (e *Engine) reset(ctx context.Context, n int) ([]*conn, error) {
+	conns := make([]*conn, n)
+	for i := range n {
+		c, err := e.session(ctx, i)
+		if err == nil && c.pg.PgConn().TxStatus() != 'I' {
+			// Left inside a transaction: replaced, not trusted.
+			c.pg.Close(ctx)
+			c, err = e.session(ctx, i)
+		}
+		if err != nil {
+			return nil, err
+		}
+		conns[i] = c
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() { errs[i] = c.pg.PgConn().Exec(ctx, resetSQL).Close() })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			conns[i].pg.Close(ctx) // connected again next time
+			return nil, fmt.Errorf("resetting session %d: %w", i, err)
+		}
+	}
+	return conns, nil
+}

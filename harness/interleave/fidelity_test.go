@@ -1,0 +1,167 @@
+package interleave_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"jbcheck/harness/interleave"
+)
+
+const table = `DROP TABLE IF EXISTS t; CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 0), (2, 0)`
+
+// fidelityCases are the edges where an engine that guesses from SQL text
+// goes wrong: each with a schedule that reaches the edge, and the lines its
+// transcript must show.
+var fidelityCases = []struct {
+	name     string
+	sessions [][]string
+	choices  []int
+	want     []string // transcript lines that must appear, in this order
+}{
+	{
+		name: "an error inside a transaction releases its locks at once",
+		sessions: [][]string{
+			{"BEGIN", "UPDATE t SET v = 1 WHERE id = 1", "SELECT 1/0", "COMMIT"},
+			{"UPDATE t SET v = 2 WHERE id = 1"},
+		},
+		choices: []int{0, 0, 1},
+		want: []string{"s2: <waiting ...>", "s1: ERROR:  division by zero (SQLSTATE 22012)",
+			"s2: <... completed>", "s1: COMMIT"},
+	},
+	{
+		name: "rollback to a savepoint releases the row the other session waits for",
+		sessions: [][]string{
+			{"BEGIN", "SAVEPOINT a", "UPDATE t SET v = 1 WHERE id = 1", "ROLLBACK TO SAVEPOINT a", "UPDATE t SET v = 1 WHERE id = 2", "COMMIT"},
+			{"UPDATE t SET v = 2 WHERE id = 1"},
+		},
+		choices: []int{0, 0, 0, 1},
+		want:    []string{"s2: <waiting ...>", "s1: ROLLBACK TO SAVEPOINT a", "s2: <... completed>", "s1: UPDATE t SET v = 1 WHERE id = 2"},
+	},
+	{
+		name: "a session-level advisory lock taken and released",
+		sessions: [][]string{
+			{"SELECT pg_advisory_lock(7)", "SELECT pg_advisory_unlock(7)"},
+			{"SELECT pg_advisory_lock(7)", "SELECT pg_advisory_unlock(7)"},
+		},
+		choices: []int{0, 1},
+		want:    []string{"s2: <waiting ...>", "s1: SELECT pg_advisory_unlock(7)", "s2: <... completed>"},
+	},
+	{
+		name: "a two-session deadlock: the session that closes the cycle is the victim",
+		sessions: [][]string{
+			{"BEGIN", "UPDATE t SET v = 1 WHERE id = 1", "UPDATE t SET v = 1 WHERE id = 2", "COMMIT"},
+			{"BEGIN", "UPDATE t SET v = 2 WHERE id = 2", "UPDATE t SET v = 2 WHERE id = 1", "COMMIT"},
+		},
+		choices: []int{0, 0, 1, 0, 1},
+		want: []string{"s1: <waiting ...>", "s2: UPDATE t SET v = 2 WHERE id = 1",
+			"s2: ERROR:  deadlock detected (SQLSTATE 40P01)", "s1: <... completed>"},
+	},
+	{
+		name: "a SELECT blocked behind LOCK TABLE",
+		sessions: [][]string{
+			{"BEGIN", "LOCK TABLE t IN ACCESS EXCLUSIVE MODE", "COMMIT"},
+			{"SELECT v FROM t WHERE id = 1"},
+		},
+		choices: []int{0, 0, 1},
+		want:    []string{"s2: <waiting ...>", "s1: COMMIT", "s2: <... completed>"},
+	},
+}
+
+// TestReplaysAreIdentical replays each edge case's schedule 100 times: the
+// transcript and the outcome must be the same every time, and show the
+// edge.
+func TestReplaysAreIdentical(t *testing.T) {
+	e := engine(t, interleave.Config{StuckTimeout: 20 * time.Second})
+	for _, tc := range fidelityCases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &sqlProgram{setup: table, sessions: tc.sessions, final: "SELECT id, v FROM t ORDER BY id"}
+			var first *interleave.Result
+			for i := range 100 {
+				choices := interleave.Replay(slices.Clone(tc.choices))
+				res, err := e.Run(context.Background(), p, &choices)
+				if err != nil {
+					t.Fatalf("replay %d: %v", i, err)
+				}
+				if first == nil {
+					first = res
+					assertInOrder(t, res.Transcript, tc.want)
+					continue
+				}
+				if got, want := strings.Join(res.Transcript, "\n"), strings.Join(first.Transcript, "\n"); got != want {
+					t.Fatalf("replay %d: transcript differs:\n%s\n--- first:\n%s", i, got, want)
+				}
+				if got, want := res.Outcome.Key, first.Outcome.Key; got != want {
+					t.Fatalf("replay %d: outcome %q, first %q", i, got, want)
+				}
+			}
+		})
+	}
+}
+
+// assertInOrder checks that every wanted fragment appears in the
+// transcript, each on a line after the previous one's.
+func assertInOrder(t *testing.T, transcript, want []string) {
+	t.Helper()
+	line := 0
+	for _, w := range want {
+		for line < len(transcript) && !strings.Contains(transcript[line], w) {
+			line++
+		}
+		if line == len(transcript) {
+			t.Fatalf("transcript lacks %q (in order):\n%s", w, strings.Join(transcript, "\n"))
+		}
+		line++
+	}
+}
+
+// TestSessionStateDoesNotLeak: a session-level advisory lock left held by one
+// schedule does not block the next one on the same connections.
+func TestSessionStateDoesNotLeak(t *testing.T) {
+	e := engine(t, interleave.Config{StuckTimeout: 3 * time.Second})
+	hold := &sqlProgram{setup: table, sessions: [][]string{{"SELECT pg_advisory_lock(42)", "SET lock_timeout = '1s'"}}}
+	if _, err := e.Run(context.Background(), hold, new(interleave.Replay)); err != nil {
+		t.Fatal(err)
+	}
+	both := &sqlProgram{setup: table, sessions: [][]string{{"SHOW lock_timeout"}, {"SELECT pg_advisory_lock(42)"}}}
+	choices := interleave.Replay{1}
+	res, err := e.Run(context.Background(), both, &choices)
+	if err != nil {
+		t.Fatalf("the second schedule: %v (a lock left over from the first?)", err)
+	}
+	if !strings.Contains(res.Outcome.Key, "s1: SHOW 0") {
+		t.Errorf("a setting leaked into the next schedule: %s", res.Outcome.Key)
+	}
+}
+
+// TestDeadlockVictimIsTheCloser explores every schedule of the opposite
+// updates: in each deadlock the session whose step closed the cycle gets
+// 40P01 and the other completes; no schedule is stuck.
+func TestDeadlockVictimIsTheCloser(t *testing.T) {
+	e := engine(t, interleave.Config{StuckTimeout: 20 * time.Second})
+	p := &sqlProgram{setup: table, sessions: fidelityCases[3].sessions, final: "SELECT id, v FROM t ORDER BY id"}
+	deadlocks := 0
+	rep, err := interleave.Explore(context.Background(), []*interleave.Engine{e}, p, interleave.ExploreOptions{
+		Strategy: interleave.Strategy{Name: "exhaustive"},
+		Progress: func(int) {},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key := range rep.Outcomes {
+		if strings.Contains(key, "deadlock detected") {
+			deadlocks++
+		}
+	}
+	if deadlocks != 2 {
+		t.Errorf("got %d deadlock outcomes (one per victim), want 2: %v", deadlocks, rep.Outcomes)
+	}
+	if !rep.Complete {
+		t.Errorf("exploration incomplete")
+	}
+	t.Logf("%d schedules, %d outcomes", rep.Explored, len(rep.Outcomes))
+	_ = errors.New
+}

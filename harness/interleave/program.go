@@ -1,0 +1,109 @@
+package interleave
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Program is what the engine interleaves: a fixed cast of sessions. Start is
+// called once per schedule and returns that schedule's Run.
+type Program interface {
+	// Roles names the sessions, foreground ones first. The engine gives each
+	// role a connection of its own, kept across schedules.
+	Roles() []Role
+	// Start prepares one schedule — typically fresh rows, made on the
+	// control connection — and returns its Run.
+	Start(ctx context.Context, s *Schedule) (Run, error)
+	// Tuning says which reductions and how many audits the program wants.
+	// Both decide where the choices are, so a schedule replays only with
+	// the tuning it was made with.
+	Tuning() Tuning
+}
+
+// Tuning is a program's choice of reductions and audits.
+type Tuning struct {
+	// Reduce turns the reductions on: a bare BEGIN is granted without a
+	// choice, symmetric options are marked Redundant (Symmetric), and
+	// commuting ones are put to sleep (Commuter).
+	Reduce bool
+	// Audits is how many mid-flight audits one schedule may take (Auditor).
+	Audits int
+}
+
+// Role is one session of a program.
+type Role struct {
+	Name string // as it appears in transcripts: "c0", "s1", "worker"
+	// Background sessions run until every foreground session is done; then
+	// they get one more round once idle (Session.Sleep), and their context
+	// ends.
+	Background bool
+}
+
+// Run is one schedule of a program.
+type Run interface {
+	// Session is the body of one session: it runs statements on s.Conn(),
+	// wrapping each operation in s.Op. A foreground body returns when it is
+	// done; a background one when its context ends.
+	Session(ctx context.Context, s *Session) error
+	// Finish judges the schedule once every session is done.
+	Finish(ctx context.Context, s *Schedule) (Outcome, error)
+}
+
+// Outcome is a program's judgement of one schedule.
+type Outcome struct {
+	// Key is what the sessions observed: two schedules with equal keys
+	// behaved the same. Explorations count distinct keys.
+	Key string
+	// Failed reports a violated check.
+	Failed bool
+	// Evidence is the program's own record (a history, a verdict).
+	Evidence any
+}
+
+// Auditor is implemented by a Run that can audit between any two steps. The
+// engine offers an audit as one more choice wherever a foreground session
+// is in the middle of an operation, at most Tuning.Audits times per
+// schedule; its findings belong in the Outcome.
+type Auditor interface {
+	Audit(ctx context.Context, control *pgx.Conn) error
+}
+
+// Symmetric is implemented by a Run whose sessions can be interchangeable.
+// SymmetryKey is asked only for a session between attempts (no statement of
+// its current attempt run yet); two such sessions with equal keys lead to
+// runs that differ only by renaming, so the engine marks the second one
+// Redundant. A sound key includes everything the session has observed.
+type Symmetric interface {
+	SymmetryKey(session int) (key string, ok bool)
+}
+
+// Commuter is implemented by a Program that knows its own SQL: Commute
+// reports two statements whose order never matters (neither waits for,
+// nor changes what is seen by, the other). The engine builds sleep sets
+// from it; without it, it assumes nothing.
+type Commuter interface {
+	Commute(a, b Statement) bool
+}
+
+// Statement is a statement at a gate.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// Schedule is what a Run sees of the engine during one schedule.
+type Schedule struct {
+	control *pgx.Conn
+	state   *runState
+}
+
+// Control is the engine's own connection, outside every schedule: for
+// setting up rows, auditing and judging.
+func (s *Schedule) Control() *pgx.Conn { return s.control }
+
+// Steps is the number of steps granted so far: the schedule's logical clock.
+func (s *Schedule) Steps() int64 { return s.state.step.Load() }
+
+// Choices are the choices made so far (all of them, in Finish).
+func (s *Schedule) Choices() []int { return s.state.choices() }

@@ -1,0 +1,71 @@
+package interleave
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Run runs one schedule of p under the choices of ch: Start, then every
+// session's body one step at a time, then Finish.
+func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error) {
+	roles := p.Roles()
+	conns, err := e.reset(ctx, len(roles))
+	if err != nil {
+		return nil, err
+	}
+	st := newRunState(len(roles))
+	sch := &Schedule{control: e.control.pg, state: st}
+	run, err := p.Start(ctx, sch)
+	if err != nil {
+		return nil, fmt.Errorf("starting a schedule: %w", err)
+	}
+	sessions := make([]*Session, len(roles))
+	for i, r := range roles {
+		sessions[i] = &Session{id: i, role: r, conn: conns[i], st: st}
+		conns[i].gate.session.Store(sessions[i])
+	}
+	sessionCtx, cancelSessions := context.WithCancel(ctx)
+	backgroundCtx, stopBackground := context.WithCancel(sessionCtx)
+	var wg sync.WaitGroup
+	defer func() {
+		close(st.stop) // abandon whatever is left
+		cancelSessions()
+		wg.Wait()
+		for _, c := range conns {
+			c.gate.session.Store(nil)
+		}
+		stopBackground()
+	}()
+	for i, s := range sessions {
+		bodyCtx := sessionCtx
+		if roles[i].Background {
+			bodyCtx = backgroundCtx
+		}
+		wg.Go(func() {
+			var err error
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("%w: panic in session %s: %v", ErrInternal, s.Name(), r)
+				}
+				st.send(event{session: i, kind: evDone, err: err})
+			}()
+			err = run.Session(bodyCtx, s)
+		})
+	}
+	sc := newScheduler(e, p, run, roles, conns, st, ch)
+	if err := sc.loop(ctx, stopBackground); err != nil {
+		return nil, err
+	}
+	sc.res.Steps = int(st.step.Load())
+	out, err := run.Finish(ctx, sch)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("judging the schedule: %w", err)
+	}
+	sc.res.Outcome = out
+	return &sc.res, nil
+}

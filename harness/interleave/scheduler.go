@@ -1,0 +1,327 @@
+package interleave
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+type status int
+
+const (
+	running     status = iota // in Go code
+	inStatement               // a granted step in flight
+	blocked                   // a granted statement waiting for a lock, examined by the deadlock detector
+	atGate
+	asleep
+	done
+)
+
+// scheduler is the loop of one schedule.
+type scheduler struct {
+	e       *Engine
+	prog    Program
+	run     Run
+	roles   []Role
+	conns   []*conn
+	st      *runState
+	chooser Chooser
+	tuning  Tuning
+
+	status []status
+	next   []event // each session's step at its gate
+	// waiting: "<waiting ...>" was written for the session's statement.
+	waiting []bool
+	// rank orders sessions by when they began waiting (0: never), for the
+	// order of completions in a pause.
+	rank         []int
+	ranks        int
+	lastExamined []time.Time // per session: the lock wait the deadlock detector was seen to examine
+	// inOp: inside Session.Op; sinceAttempt: steps (other than a bare
+	// BEGIN) since the operation or its last rolled-back attempt began;
+	// restarts: rolled-back attempts.
+	inOp         []bool
+	sinceAttempt []int
+	restarts     []int
+	parked       map[int]bool
+	finalRound   bool
+	current      int
+	granted      int // the session granted last: its lines come first in a pause
+	audits       int
+	audited      bool // the last choice was an audit
+	idleWakes    int  // rounds of waking sleepers without a step in between
+	res          Result
+	pause        map[int][]string
+}
+
+func newScheduler(e *Engine, p Program, run Run, roles []Role, conns []*conn, st *runState, ch Chooser) *scheduler {
+	n := len(roles)
+	return &scheduler{e: e, prog: p, run: run, roles: roles, conns: conns, st: st, chooser: ch, tuning: p.Tuning(),
+		status: make([]status, n), next: make([]event, n), waiting: make([]bool, n), rank: make([]int, n),
+		lastExamined: make([]time.Time, n), inOp: make([]bool, n), sinceAttempt: make([]int, n), restarts: make([]int, n),
+		parked: map[int]bool{}, current: -1, granted: -1, pause: map[int][]string{}}
+}
+
+func (s *scheduler) loop(ctx context.Context, stopBackground context.CancelFunc) error {
+	for {
+		if err := s.settle(ctx); err != nil {
+			return err
+		}
+		var enabled, sleepers []int
+		for i, st := range s.status {
+			switch st {
+			case atGate:
+				enabled = append(enabled, i)
+			case asleep:
+				sleepers = append(sleepers, i)
+			}
+		}
+		if len(enabled) > 0 {
+			pick := s.choose(enabled)
+			if pick == AuditorID {
+				if err := s.audit(ctx); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := s.grant(pick); err != nil {
+				return err
+			}
+			continue
+		}
+		if s.foregroundDone() {
+			if !s.backgroundLeft() {
+				return nil
+			}
+			if len(sleepers) == len(s.backgroundNotDone()) {
+				// Every background session is idle and nobody will step
+				// again. Its last round may have started before the last
+				// commit, so it gets one more; idle again, it has caught up.
+				if !s.finalRound {
+					s.finalRound = true
+					s.wake(sleepers)
+					continue
+				}
+				stopBackground()
+				for _, c := range sleepers {
+					s.status[c] = running
+				}
+				continue
+			}
+		}
+		if len(sleepers) > 0 {
+			// Nobody can move but sessions waiting for time to pass (a
+			// backoff, a poll): let it pass. A loop that never ends hits
+			// MaxSteps, or this bound when it never even steps.
+			if s.idleWakes++; s.idleWakes > 1000 {
+				return fmt.Errorf("%w: sessions %v keep sleeping without a step", ErrTooLong, s.names(sleepers))
+			}
+			s.wake(sleepers)
+			continue
+		}
+		if err := s.awaitServer(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *scheduler) foregroundDone() bool {
+	for i, r := range s.roles {
+		if !r.Background && s.status[i] != done {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *scheduler) backgroundNotDone() []int {
+	var left []int
+	for i, r := range s.roles {
+		if r.Background && s.status[i] != done {
+			left = append(left, i)
+		}
+	}
+	return left
+}
+
+func (s *scheduler) backgroundLeft() bool { return len(s.backgroundNotDone()) > 0 }
+
+func (s *scheduler) wake(sessions []int) {
+	for _, c := range sessions {
+		s.status[c] = running
+		s.st.wakes[c] <- struct{}{}
+	}
+}
+
+// awaitServer waits, when every session left is blocked, for the server to
+// release one: a deadlock is the server's to resolve.
+func (s *scheduler) awaitServer(ctx context.Context) error {
+	timer := time.NewTimer(s.e.cfg.StuckTimeout)
+	defer timer.Stop()
+	select {
+	case ev := <-s.st.events:
+		return s.handle(ev)
+	case <-timer.C:
+		var stuck []int
+		for i, st := range s.status {
+			if st == blocked {
+				stuck = append(stuck, i)
+			}
+		}
+		return fmt.Errorf("%w after %v: %v wait for locks (a deadlock with a long deadlock_timeout, or a lock held outside the program)",
+			ErrStuck, s.e.cfg.StuckTimeout, s.names(stuck))
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *scheduler) names(sessions []int) []string {
+	var out []string
+	for _, c := range sessions {
+		out = append(out, s.roles[c].Name)
+	}
+	return out
+}
+
+// grant lets session pick run its step.
+func (s *scheduler) grant(pick int) error {
+	if s.st.step.Load() >= int64(s.e.cfg.MaxSteps) {
+		return fmt.Errorf("%w (%d steps): is a session looping?", ErrTooLong, s.e.cfg.MaxSteps)
+	}
+	k := s.st.step.Add(1)
+	s.idleWakes = 0
+	next := s.next[pick]
+	s.res.Transcript = append(s.res.Transcript, fmt.Sprintf("%4d  %s: %s", k, s.roles[pick].Name, describe(next)))
+	s.status[pick] = inStatement
+	if !isBareBegin(next.stmt.SQL) {
+		s.sinceAttempt[pick]++ // a BEGIN changes nothing a symmetric session could tell apart
+	}
+	if c, ok := s.prog.(Commuter); ok && s.tuning.Reduce {
+		for p := range s.parked {
+			if p == pick || !c.Commute(s.next[p].stmt, next.stmt) {
+				delete(s.parked, p)
+			}
+		}
+	}
+	s.granted, s.audited = pick, false
+	s.st.grants[pick] <- struct{}{}
+	return nil
+}
+
+// audit runs the program's auditor between two steps.
+func (s *scheduler) audit(ctx context.Context) error {
+	s.audits++
+	s.audited = true
+	s.res.Audits++
+	s.res.Transcript = append(s.res.Transcript, fmt.Sprintf("%4s  audit", ""))
+	if err := s.run.(Auditor).Audit(ctx, s.e.control.pg); err != nil {
+		return fmt.Errorf("a mid-flight audit: %w", err)
+	}
+	return nil
+}
+
+func (s *scheduler) handle(ev event) error {
+	c := ev.session
+	switch ev.kind {
+	case evGate:
+		s.status[c], s.next[c] = atGate, ev
+	case evEnd:
+		s.status[c] = running
+		if s.waiting[c] {
+			s.waiting[c] = false
+			s.say(c, "<... completed>")
+		}
+		if ev.err != nil {
+			s.say(c, describeError(ev.err))
+		}
+		if ev.tag == "ROLLBACK" && ev.tx == 'I' {
+			// A rolled-back attempt leaves nothing behind: the session is
+			// back at the start of its operation, one retry further.
+			s.sinceAttempt[c], s.restarts[c] = 0, s.restarts[c]+1
+		}
+		if visible(ev) {
+			for i, st := range s.status {
+				if st == asleep && i != c {
+					s.wake([]int{i})
+				}
+			}
+		}
+	case evSleep:
+		s.status[c] = asleep
+	case evLog:
+		s.say(c, ev.text)
+	case evOpStart, evOpEnd:
+		s.inOp[c] = ev.kind == evOpStart
+		s.sinceAttempt[c], s.restarts[c] = 0, 0
+	case evDone:
+		s.status[c] = done
+		if ev.err != nil && !errors.Is(ev.err, context.Canceled) {
+			return fmt.Errorf("session %s: %w", s.roles[c].Name, ev.err)
+		}
+	}
+	return nil
+}
+
+// visible reports a step whose changes other sessions may now see: the end
+// of a transaction, or a statement outside one that may have written — as
+// the server reports it (transaction status and command tag), not as the
+// SQL reads. Sleepers wake on those steps alone.
+func visible(ev event) bool {
+	if ev.tx != 'I' {
+		return false
+	}
+	if ev.txBefore != 'I' {
+		return true
+	}
+	switch ev.tag {
+	case "", "STEP", "SHOW":
+		return false
+	}
+	return !startsWithFold(ev.tag, "SELECT") && !startsWithFold(ev.tag, "FETCH")
+}
+
+// say adds a transcript line of session c to the current pause.
+func (s *scheduler) say(c int, text string) {
+	s.pause[c] = append(s.pause[c], fmt.Sprintf("        %s: %s", s.roles[c].Name, text))
+}
+
+// flushPause keeps the lines of the pause in isolationtester's order: the
+// session that just stepped first, then sessions in the order they began
+// waiting, then the rest — whatever order their goroutines reported in.
+func (s *scheduler) flushPause() {
+	if len(s.pause) == 0 {
+		return
+	}
+	order := make([]int, 0, len(s.pause))
+	for c := range s.pause {
+		order = append(order, c)
+	}
+	key := func(c int) (int, int) {
+		switch {
+		case c == s.granted:
+			return 0, c
+		case s.rank[c] > 0:
+			return 1, s.rank[c]
+		}
+		return 2, c
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		ga, ka := key(a)
+		gb, kb := key(b)
+		if ga != gb {
+			return ga - gb
+		}
+		return ka - kb
+	})
+	for _, c := range order {
+		s.res.Transcript = append(s.res.Transcript, s.pause[c]...)
+	}
+	clear(s.pause)
+	for c := range s.rank {
+		if !s.waiting[c] {
+			s.rank[c] = 0
+		}
+	}
+}

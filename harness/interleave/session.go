@@ -1,0 +1,111 @@
+package interleave
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Session is one session of a running schedule, handed to Run.Session.
+// Its methods are for the session's own goroutine.
+type Session struct {
+	id   int
+	role Role
+	conn *conn
+	st   *runState
+	// begin is the pending start of an operation: it runs right after the
+	// operation's first grant, before its statement goes out.
+	begin func()
+}
+
+// ID is the session's index in the program's Roles.
+func (s *Session) ID() int { return s.id }
+
+// Name is the session's role name.
+func (s *Session) Name() string { return s.role.Name }
+
+// Conn is the session's own connection. Every statement sent on it waits
+// for the engine's grant.
+func (s *Session) Conn() *pgx.Conn { return s.conn.pg }
+
+// Op runs one operation of the session. begin is called at the moment the
+// operation starts — when its first step is granted, so that the schedule,
+// not the start of the run, decides when a call begins. An operation that
+// runs no statement (a cache hit, a validation error) still takes one step,
+// without SQL, so the schedule decides when it happens too.
+func (s *Session) Op(begin func(), body func() error) error {
+	s.st.send(event{session: s.id, kind: evOpStart})
+	s.begin = begin
+	err := body()
+	if s.begin != nil {
+		s.Step("(an operation that runs no statement)")
+	}
+	s.st.send(event{session: s.id, kind: evOpEnd})
+	return err
+}
+
+// Step is a scheduling point that runs no statement: the session waits for
+// its grant, and the step ends at once.
+func (s *Session) Step(label string) {
+	s.st.arrive(s, Statement{}, label)
+	s.st.send(event{session: s.id, kind: evEnd, tx: 'I', txBefore: 'I', tag: "STEP"})
+}
+
+// Sleep waits until another session makes a change others could see (it
+// ends a transaction or writes outside one), or until nobody else can move.
+// It stands for every wait on time — a retry's backoff, a poll that saw no
+// change, an idle worker: under the engine time passes only when nothing
+// else can happen.
+func (s *Session) Sleep(ctx context.Context) {
+	s.st.send(event{session: s.id, kind: evSleep})
+	select {
+	case <-s.st.wakes[s.id]:
+	case <-s.st.stop:
+	case <-ctx.Done():
+	}
+}
+
+// Logf adds a line to the transcript, under the session's name, in the
+// pause of the step that led to it.
+func (s *Session) Logf(format string, args ...any) {
+	s.st.send(event{session: s.id, kind: evLog, text: fmt.Sprintf(format, args...)})
+}
+
+// Steps is the schedule's logical clock: steps granted so far.
+func (s *Session) Steps() int64 { return s.st.step.Load() }
+
+// conn is a session's connection, kept across schedules.
+type conn struct {
+	pg   *pgx.Conn
+	pid  uint32
+	gate *gate
+}
+
+// gate is a session connection's tracer: outside a schedule it lets every
+// statement through; during one it reports each statement and waits for
+// the grant.
+type gate struct {
+	session atomic.Pointer[Session]
+}
+
+// TraceQueryStart implements pgx.QueryTracer.
+func (g *gate) TraceQueryStart(ctx context.Context, c *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if s := g.session.Load(); s != nil {
+		s.st.arrive(s, Statement{SQL: data.SQL, Args: data.Args}, "")
+		return context.WithValue(ctx, txBeforeKey{}, c.PgConn().TxStatus())
+	}
+	return ctx
+}
+
+type txBeforeKey struct{}
+
+// TraceQueryEnd implements pgx.QueryTracer.
+func (g *gate) TraceQueryEnd(ctx context.Context, c *pgx.Conn, data pgx.TraceQueryEndData) {
+	if s := g.session.Load(); s != nil {
+		before, _ := ctx.Value(txBeforeKey{}).(byte)
+		s.st.send(event{session: s.id, kind: evEnd, err: data.Err, tag: data.CommandTag.String(),
+			txBefore: before, tx: c.PgConn().TxStatus()})
+	}
+}

@@ -1,0 +1,119 @@
+package interleave_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"jbcheck/harness/interleave"
+	"jbcheck/harness/postgres"
+)
+
+var server *postgres.Server
+
+func TestMain(m *testing.M) {
+	s, err := postgres.Start(context.Background(), postgres.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "interleave tests:", err)
+		os.Exit(2)
+	}
+	server = s
+	code := m.Run()
+	s.Stop()
+	os.Exit(code)
+}
+
+// sqlProgram is the smallest program: each session runs its SQL steps in
+// order, one operation each, and the outcome is every step's answer plus
+// the final contents of the table t. Setup runs before every schedule.
+type sqlProgram struct {
+	setup    string
+	sessions [][]string
+	final    string // a query whose rows end the outcome
+}
+
+func (p *sqlProgram) Roles() []interleave.Role {
+	var roles []interleave.Role
+	for i := range p.sessions {
+		roles = append(roles, interleave.Role{Name: fmt.Sprintf("s%d", i+1)})
+	}
+	return roles
+}
+
+func (p *sqlProgram) Tuning() interleave.Tuning { return interleave.Tuning{} }
+
+func (p *sqlProgram) Start(ctx context.Context, s *interleave.Schedule) (interleave.Run, error) {
+	if _, err := s.Control().Exec(ctx, p.setup); err != nil {
+		return nil, err
+	}
+	return &sqlRun{p: p, answers: make([][]string, len(p.sessions))}, nil
+}
+
+type sqlRun struct {
+	p       *sqlProgram
+	answers [][]string // per session, written only by its goroutine
+}
+
+func (r *sqlRun) Session(ctx context.Context, s *interleave.Session) error {
+	for _, sql := range r.p.sessions[s.ID()] {
+		var answer string
+		err := s.Op(nil, func() error {
+			answer = query(ctx, s.Conn(), sql)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		r.answers[s.ID()] = append(r.answers[s.ID()], answer)
+		s.Logf("%s", answer)
+	}
+	return nil
+}
+
+// query runs sql with the simple protocol and describes its rows or error.
+func query(ctx context.Context, conn *pgx.Conn, sql string) string {
+	rows, err := conn.Query(ctx, sql, pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		return "error " + err.Error()
+	}
+	var out []string
+	for rows.Next() {
+		vals, _ := rows.Values()
+		out = append(out, fmt.Sprint(vals...))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "error " + err.Error()
+	}
+	return rows.CommandTag().String() + " " + strings.Join(out, ",")
+}
+
+func (r *sqlRun) Finish(ctx context.Context, s *interleave.Schedule) (interleave.Outcome, error) {
+	var b strings.Builder
+	for i, a := range r.answers {
+		fmt.Fprintf(&b, "s%d: %s\n", i+1, strings.Join(a, " | "))
+	}
+	if r.p.final != "" {
+		b.WriteString(query(ctx, s.Control(), r.p.final))
+	}
+	return interleave.Outcome{Key: b.String()}, nil
+}
+
+// engine opens an engine on the test cluster, closed when t ends.
+func engine(t testing.TB, cfg interleave.Config) *interleave.Engine {
+	t.Helper()
+	cfg.ConnConfig = server.ConnConfig
+	if cfg.WaitLog == nil {
+		cfg.WaitLog = server.WaitLog()
+	}
+	e, err := interleave.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	return e
+}

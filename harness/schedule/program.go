@@ -1,0 +1,173 @@
+package schedule
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"jbcheck/harness/interleave"
+	"jbcheck/harness/protocol"
+	"jbcheck/harness/record"
+	"jbcheck/histories"
+	"jbcheck/model"
+)
+
+// program is the join-and-balance protocol as an interleaving program: one
+// session per client of the scenario, running its calls in order, and the
+// variant's background worker, if it has one. Each schedule runs in a
+// fresh world, is recorded as a history and judged by histories.Check.
+type program struct {
+	e  *Executor
+	sc model.Scenario
+}
+
+// Roles implements interleave.Program.
+func (p *program) Roles() []interleave.Role {
+	var roles []interleave.Role
+	for i := range p.sc.Clients {
+		roles = append(roles, interleave.Role{Name: fmt.Sprintf("c%d", i)})
+	}
+	if _, ok := p.e.variant.(protocol.Worker); ok {
+		roles = append(roles, interleave.Role{Name: "worker", Background: true})
+	}
+	return roles
+}
+
+// Tuning implements interleave.Program.
+func (p *program) Tuning() interleave.Tuning {
+	return interleave.Tuning{Reduce: p.e.Reduce, Audits: p.e.Audits}
+}
+
+// Start implements interleave.Program: a fresh world and a history.
+func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave.Run, error) {
+	world, err := protocol.CreateWorld(ctx, s.Control(), p.sc.World)
+	if err != nil {
+		return nil, err
+	}
+	scenario, _ := json.Marshal(histories.ScenarioHeader{Clients: p.sc.String(), World: p.sc.World.String(),
+		Reduce: p.e.Reduce, Audits: p.e.Audits})
+	r := &run{p: p, world: world, answers: make([][]string, len(p.sc.Clients))}
+	r.header = histories.Header{Format: histories.Format, Version: histories.Version, Variant: p.e.variant.Info().Name,
+		Mode: histories.ModeSchedule, Scenario: scenario, Worlds: map[int64]model.World{world: p.sc.World},
+		Postgres: p.e.server.Version(), Command: p.e.Command, Started: time.Now().UTC(), Lagging: protocol.Lagging(p.e.variant)}
+	w, err := histories.NewWriter(&r.history, r.header)
+	if err != nil {
+		return nil, err
+	}
+	// The clock is the step counter: the invoke of a call is stamped when
+	// its first step is granted (3k), completions in the pause after grant
+	// k get 3k+1, audits between two steps 3k+2.
+	r.rec = record.New(w, func(kind histories.Kind) int64 {
+		k := s.Steps()
+		switch kind {
+		case histories.Invoke:
+			return 3 * k
+		case histories.Audit:
+			return 3*k + 2
+		}
+		return 3*k + 1
+	})
+	return r, nil
+}
+
+// run is one schedule of the program.
+type run struct {
+	p       *program
+	world   int64
+	header  histories.Header
+	history bytes.Buffer
+	rec     *record.Recorder
+	// answers are each client's calls with their answers so far, written
+	// by the client's goroutine before it reaches its next gate.
+	answers [][]string
+}
+
+// Session implements interleave.Run.
+func (r *run) Session(ctx context.Context, s *interleave.Session) error {
+	sleeper := protocol.WithSleeper(ctx, func(ctx context.Context, _ time.Duration) { s.Sleep(ctx) })
+	v := r.p.e.variant
+	if s.ID() >= len(r.p.sc.Clients) {
+		return protocol.RunWorker(sleeper, v.(protocol.Worker), s.Conn(), 0)
+	}
+	for _, in := range r.p.sc.Clients[s.ID()] {
+		in.World = r.world
+		var out model.Output
+		var callErr, invokeErr error
+		err := s.Op(func() { invokeErr = r.rec.Invoke(s.ID(), in) }, func() error {
+			out, callErr = protocol.Apply(sleeper, v, s.Conn(), in)
+			return nil
+		})
+		if err == nil {
+			err = invokeErr
+		}
+		if err != nil {
+			return err
+		}
+		kind, err := r.rec.Complete(s.ID(), in, out, callErr)
+		if err != nil {
+			return err
+		}
+		text := model.DescribeCall(in, &out)
+		if kind != histories.OK {
+			text = fmt.Sprintf("%s → %s", in, kind)
+		}
+		r.answers[s.ID()] = append(r.answers[s.ID()], text)
+		s.Logf("%s", text)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Audit implements interleave.Auditor: a snapshot of the world between two
+// steps, for the invariants that must hold at every instant.
+func (r *run) Audit(ctx context.Context, control *pgx.Conn) error {
+	read := func() (model.Snapshot, error) { return protocol.Audit(ctx, control, r.world) }
+	return r.rec.Audit(r.world, read, false)
+}
+
+// SymmetryKey implements interleave.Symmetric: a client's answers so far
+// and the calls it has left.
+func (r *run) SymmetryKey(c int) (string, bool) {
+	if c >= len(r.p.sc.Clients) {
+		return "", false
+	}
+	var left []string
+	for _, in := range r.p.sc.Clients[c][len(r.answers[c]):] {
+		left = append(left, in.String())
+	}
+	return strings.Join(r.answers[c], ";") + "|" + strings.Join(left, " "), true
+}
+
+// Finish implements interleave.Run: the final audit, the history with its
+// schedule, and the verdict.
+func (r *run) Finish(ctx context.Context, s *interleave.Schedule) (interleave.Outcome, error) {
+	read := func() (model.Snapshot, error) { return protocol.Audit(ctx, s.Control(), r.world) }
+	if err := r.rec.Audit(r.world, read, true); err != nil {
+		return interleave.Outcome{}, err
+	}
+	// The choices are known only now: the header is written again with them.
+	r.header.Schedule = s.Choices()
+	first, _ := json.Marshal(r.header)
+	rest := r.history.Bytes()[bytes.IndexByte(r.history.Bytes(), '\n'):]
+	history := append(first, rest...)
+	h, err := histories.Read(bytes.NewReader(history), "schedule")
+	if err != nil {
+		return interleave.Outcome{}, fmt.Errorf("%w: the schedule's own history does not read back: %v", interleave.ErrInternal, err)
+	}
+	verdict := histories.Check(h, histories.CheckOptions{})
+	return interleave.Outcome{Key: Outcome(h), Failed: len(verdict.Violated()) > 0,
+		Evidence: &evidence{history: history, verdict: verdict}}, nil
+}
+
+// evidence is what a schedule leaves for its Result.
+type evidence struct {
+	history []byte
+	verdict histories.Verdict
+}
