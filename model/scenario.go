@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-
 )
 
 // Scenario is what each client does, in one world: client i runs Clients[i]

@@ -10,7 +10,9 @@ import (
 	"jbcheck/model"
 )
 
-func init() { protocol.Register(&cachedBalance{Locking: protocol.Locking{}, seen: map[cacheKey]int64{}}) }
+func init() {
+	protocol.Register(&cachedBalance{Locking: protocol.Locking{}, seen: map[cacheKey]int64{}})
+}
 
 // cachedBalance is locking whose balance reads are served from an
 // in-process cache once an account has been read: a cache hit runs no

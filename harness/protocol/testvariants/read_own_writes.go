@@ -25,7 +25,7 @@ func init() {
 // that starts after another client's write returned can still be stale.
 type readOwnWrites struct {
 	protocol.Variant
-	worker protocol.Worker
+	worker  protocol.Worker
 	mu      sync.Mutex
 	pending map[*pgx.Conn]bool // sessions with writes their reads have not waited for
 }
