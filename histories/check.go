@@ -1,6 +1,7 @@
 package histories
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -102,6 +103,13 @@ var needsQuiescence = []model.Guarantee{model.NoOverdraft, model.Conservation, m
 // model (porcupine), and I1–I6 on every world's final audit. A history with
 // no world at all gets every one of them Unknown: nothing checked is no pass.
 func Check(h *History, opts CheckOptions) Verdict {
+	v, _ := CheckContext(context.Background(), h, opts)
+	return v
+}
+
+// CheckContext is Check until ctx ends: then it returns at once, with ctx's
+// error and no verdict.
+func CheckContext(ctx context.Context, h *History, opts CheckOptions) (Verdict, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = 30 * time.Second
 	}
@@ -111,7 +119,10 @@ func Check(h *History, opts CheckOptions) Verdict {
 	m := model.Porcupine(h.Header.Worlds)
 	for _, w := range worlds {
 		v.Operations += len(ops[w])
-		result, info := porcupine.CheckOperationsVerbose(m, ops[w], opts.Timeout)
+		result, info, err := linearizable(ctx, m, ops[w], opts.Timeout)
+		if err != nil {
+			return Verdict{}, err
+		}
 		switch result {
 		case porcupine.Illegal:
 			v.infos[w] = info
@@ -163,7 +174,7 @@ func Check(h *History, opts CheckOptions) Verdict {
 			v.Statuses[f.Guarantee] = f.Status
 		}
 	}
-	return v
+	return v, nil
 }
 
 // explainIllegal names the operation porcupine could not place: among the

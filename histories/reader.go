@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"jbcheck/model"
 )
@@ -29,14 +30,41 @@ func (e *ParseError) Error() string {
 // Unwrap makes errors.Is(err, ErrMalformed) hold.
 func (e *ParseError) Unwrap() error { return ErrMalformed }
 
-// ReadFile reads the history at path (see Read).
+// ErrNotRegular reports a path that is not a regular file: a FIFO or a
+// device could block forever or never end, and a directory holds no history.
+var ErrNotRegular = errors.New("not a regular file")
+
+// ReadFile reads the history at path (see Read). It refuses anything but a
+// regular file, without blocking: a FIFO is opened non-blocking.
 func ReadFile(path string) (*History, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w (%s): a history is read from a file; `jbcheck check -` reads one from standard input",
+			path, ErrNotRegular, fileKind(st.Mode()))
+	}
 	return Read(f, path)
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a plain file"
 }
 
 // maxLine bounds one line: an audit of a large world is the longest.

@@ -31,14 +31,14 @@ Exit 0 when the report was written, 2 on a usage error.`,
 	})
 }
 
-func runReport(_ context.Context, args []string) error {
+func runReport(ctx context.Context, args []string) error {
 	fs := newFlagSet("report")
 	out := fs.String("out", "", "write the report to this file instead of standard output")
 	path, h, err := parseHistoryArg(fs, args)
 	if err != nil {
 		return err
 	}
-	c, err := counterexample(path, h)
+	c, err := counterexample(ctx, path, h)
 	if err != nil {
 		return err
 	}
@@ -62,9 +62,13 @@ func runReport(_ context.Context, args []string) error {
 
 // counterexample gathers a history's verdict and the files beside it; it
 // writes the picture if it is missing.
-func counterexample(path string, h *histories.History) (report.Counterexample, error) {
+func counterexample(ctx context.Context, path string, h *histories.History) (report.Counterexample, error) {
 	files := histories.FilesOf(path)
-	c := report.Counterexample{History: h, Verdict: histories.Check(h, histories.CheckOptions{}), Files: files}
+	verdict, err := histories.CheckContext(ctx, h, histories.CheckOptions{})
+	if err != nil {
+		return report.Counterexample{}, err
+	}
+	c := report.Counterexample{History: h, Verdict: verdict, Files: files}
 	if v, err := protocol.Lookup(h.Header.Variant); err == nil {
 		c.VariantSummary = v.Info().Summary
 	}
@@ -77,7 +81,6 @@ func counterexample(path string, h *histories.History) (report.Counterexample, e
 	if _, err := os.Stat(files.Picture); err == nil && len(c.Verdict.ViolatingWorlds()) > 0 {
 		return c, nil
 	}
-	var err error
 	c.Files.Picture, err = histories.WritePictureFile(files.Picture, h, c.Verdict)
 	return c, err
 }
