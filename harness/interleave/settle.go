@@ -13,14 +13,16 @@ import (
 
 // WaitLog is the server's own record of its deadlock detector: PostgreSQL,
 // with log_lock_waits on, logs a line once the detector has examined a lock
-// wait (the wait goes on, was granted, or was rearranged). Reading it is
-// how the engine knows, rather than guesses, that no deadlock check is
-// still pending before it grants the next step — which is what makes the
-// victim of a deadlock the session whose step closed the cycle, every time.
+// wait ("still waiting"), and another when the wait ends ("acquired").
+// Reading it is how the engine knows, rather than guesses, that no deadlock
+// check is still pending before it grants the next step — which is what
+// makes the victim of a deadlock the session whose step closed the cycle,
+// every time.
 type WaitLog interface {
-	// Examined reports whether the server logged, for backend pid, the
-	// end of a deadlock check at or after since (the start of the wait).
-	Examined(pid uint32, since time.Time) (bool, error)
+	// Examined reports what the server logged of backend pid's lock wait
+	// that began at since: whether its deadlock check is over, and if so
+	// whether it still waits.
+	Examined(pid uint32, since time.Time) (examined, waiting bool, err error)
 }
 
 // examineGrace bounds the wait for a WaitLog line: a wait that has lasted
@@ -30,13 +32,15 @@ const examineGrace = 2 * time.Second
 
 // settle waits until every session is at a gate, asleep, done, or blocked
 // on a lock the deadlock detector has examined: one select over every
-// session's events, and, for statements in flight, a poll of the server
-// once they have had a moment. No statement is assumed not to block,
-// whatever its text, and sessions blocked before the last step are examined
-// again.
+// session's events and, for statements in flight, a poll of the server once
+// they have had a moment. No statement is assumed not to block, whatever
+// its text, and sessions blocked before the last step are examined again.
 func (s *scheduler) settle(ctx context.Context) error {
-	const first = 200 * time.Microsecond
+	// A lock wait cannot be settled before the deadlock detector examined it,
+	// a deadlock_timeout (1 ms) after it began: polling sooner only costs.
+	const first = time.Millisecond
 	delay := first
+	polled := false // since the last event
 	for {
 		for drained := false; !drained; {
 			select {
@@ -44,6 +48,7 @@ func (s *scheduler) settle(ctx context.Context) error {
 				if err := s.handle(ev); err != nil {
 					return err
 				}
+				polled = false
 			default:
 				drained = true
 			}
@@ -67,28 +72,56 @@ func (s *scheduler) settle(ctx context.Context) error {
 			if err := s.await(ctx, nil); err != nil {
 				return err
 			}
+			polled = false
 			continue
 		}
-		timer := time.NewTimer(delay)
-		err := s.await(ctx, timer.C)
-		timer.Stop()
-		if err == nil {
-			delay = first
-			continue
+		// Once the step just granted is over, only sessions blocked before
+		// it are in flight, and the server released whatever the step
+		// released before it answered: ask at once. Otherwise give the
+		// statements a moment first.
+		if polled || s.status[s.granted] == inStatement {
+			if err := s.awaitFor(ctx, delay); err == nil {
+				delay, polled = first, false
+				continue
+			} else if !errors.Is(err, errTimeout) {
+				return err
+			}
+			delay = min(2*delay, 4*time.Millisecond)
 		}
-		if !errors.Is(err, errTimeout) {
+		waits, err := s.poll(ctx, inFlight)
+		if err != nil {
 			return err
 		}
-		delay = min(2*delay, 5*time.Millisecond)
-		settled, err := s.poll(ctx, inFlight)
+		polled = true
+		if waits == nil {
+			continue // a statement still runs
+		}
+		settled, err := s.awaitExamination(ctx, waits)
 		if err != nil {
 			return err
 		}
 		if settled {
+			for _, c := range inFlight {
+				s.status[c] = blocked
+				if !s.waiting[c] {
+					s.waiting[c] = true
+					s.ranks++
+					s.rank[c] = s.ranks
+					s.say(c, "<waiting ...>")
+				}
+			}
 			s.flushPause()
 			return nil
 		}
+		polled = false // an event came, or a wait ended: look again
 	}
+}
+
+// awaitFor handles the next event, or reports errTimeout after d.
+func (s *scheduler) awaitFor(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	return s.await(ctx, timer.C)
 }
 
 // errTimeout is await's report that the timer fired first.
@@ -108,16 +141,29 @@ func (s *scheduler) await(ctx context.Context, timeout <-chan time.Time) error {
 }
 
 // pollSQL asks, in one round trip, which sessions wait for a lock held by
-// another session of the program, and since when each waits.
-const pollSQL = `SELECT q.pid, pg_isolation_test_session_is_blocked(q.pid, $2::int4[]),
-	(SELECT min(l.waitstart) FROM pg_locks l WHERE l.pid = q.pid AND NOT l.granted),
-	coalesce((SELECT a.wait_event_type FROM pg_stat_activity a WHERE a.pid = q.pid), ''),
+// another session of the program, since when each waits, and — for one
+// that waits without a lock wait on record yet — what it waits for.
+const pollSQL = `WITH w AS (SELECT pid, min(waitstart) AS since FROM pg_locks WHERE NOT granted GROUP BY pid),
+	q AS (SELECT q.pid, pg_isolation_test_session_is_blocked(q.pid, $2::int4[]) AS blocked, w.since
+		FROM unnest($1::int4[]) WITH ORDINALITY AS q(pid, n) LEFT JOIN w USING (pid) ORDER BY n)
+SELECT blocked, since,
+	CASE WHEN blocked AND since IS NULL THEN coalesce((SELECT wait_event_type FROM pg_stat_activity a WHERE a.pid = q.pid), '') ELSE '' END,
 	clock_timestamp()
-FROM unnest($1::int4[]) AS q(pid)`
+FROM q`
 
-// poll reports whether every statement in flight is blocked, each lock
-// wait examined by the deadlock detector; if so, they are marked blocked.
-func (s *scheduler) poll(ctx context.Context, inFlight []int) (bool, error) {
+// lockWait is a blocked session's lock wait, to be examined by the
+// deadlock detector.
+type lockWait struct {
+	session int
+	since   time.Time
+	waited  time.Duration // at the poll
+}
+
+// poll asks the server about the statements in flight. It returns nil when
+// one of them is not blocked (still running, or just released); otherwise
+// the lock waits among them (none for waits that are not on a lock, such
+// as a deferrable snapshot).
+func (s *scheduler) poll(ctx context.Context, inFlight []int) ([]lockWait, error) {
 	pids := make([]int32, len(inFlight))
 	for i, c := range inFlight {
 		pids[i] = int32(s.conns[c].pid)
@@ -128,78 +174,86 @@ func (s *scheduler) poll(ctx context.Context, inFlight []int) (bool, error) {
 	}
 	rows, err := s.e.control.pg.Query(ctx, pollSQL, pids, all)
 	if err != nil {
-		return false, fmt.Errorf("asking the server which sessions are blocked: %w", err)
+		return nil, fmt.Errorf("asking the server which sessions are blocked: %w", err)
 	}
 	defer rows.Close()
-	settled := true
-	i := 0
-	for rows.Next() {
-		var pid int32
+	waits := []lockWait{}
+	running := false
+	for i := 0; rows.Next(); i++ {
 		var isBlocked bool
 		var since *time.Time
 		var waitType string
 		var now time.Time
-		if err := rows.Scan(&pid, &isBlocked, &since, &waitType, &now); err != nil {
-			return false, err
-		}
-		c := inFlight[i]
-		i++
-		if !isBlocked {
-			settled = false // still running, or just released
-			continue
+		if err := rows.Scan(&isBlocked, &since, &waitType, &now); err != nil {
+			return nil, err
 		}
 		switch {
+		case !isBlocked, since == nil && waitType == "Lock":
+			running = true // or its lock wait has only just begun: its start is not public yet
 		case since != nil:
-			ok, err := s.checked(c, *since, now)
+			waits = append(waits, lockWait{session: inFlight[i], since: *since, waited: now.Sub(*since)})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if running {
+		return nil, nil
+	}
+	return waits, nil
+}
+
+// awaitExamination waits until the deadlock detector has examined every
+// lock wait of waits, reading the server log (cheap) rather than asking the
+// server again. It returns false when an event came or a wait ended first:
+// the caller looks again.
+func (s *scheduler) awaitExamination(ctx context.Context, waits []lockWait) (bool, error) {
+	start := time.Now()
+	for {
+		pending := false
+		for _, w := range waits {
+			examined, waiting, err := s.examined(w, w.waited+time.Since(start))
 			if err != nil {
 				return false, err
 			}
-			settled = settled && ok
-		case waitType == "Lock":
-			settled = false // the wait has only just begun: its start is not public yet
+			if examined && !waiting {
+				return false, nil // the lock was granted: the statement goes on
+			}
+			pending = pending || !examined
 		}
-		// Otherwise it waits for no lock (a deferrable snapshot): no
-		// deadlock check will come.
-	}
-	if err := rows.Err(); err != nil {
-		return false, err
-	}
-	if !settled {
-		return false, nil
-	}
-	for _, c := range inFlight {
-		s.status[c] = blocked
-		if !s.waiting[c] {
-			s.waiting[c] = true
-			s.ranks++
-			s.rank[c] = s.ranks
-			s.say(c, "<waiting ...>")
+		if !pending {
+			return true, nil
+		}
+		if err := s.awaitFor(ctx, 200*time.Microsecond); err == nil {
+			return false, nil
+		} else if !errors.Is(err, errTimeout) {
+			return false, err
 		}
 	}
-	return true, nil
 }
 
-// checked reports whether the deadlock detector has examined session c's
-// lock wait that began at since.
-func (s *scheduler) checked(c int, since, now time.Time) (bool, error) {
-	if s.lastExamined[c].Equal(since) {
-		return true, nil
+// examined reports whether the deadlock detector has examined w, which
+// has lasted waited, and whether it still waits.
+func (s *scheduler) examined(w lockWait, waited time.Duration) (examined, waiting bool, err error) {
+	c := w.session
+	if s.lastExamined[c].Equal(w.since) {
+		return true, true, nil
 	}
-	waited := now.Sub(since)
-	ok := false
 	if log := s.e.cfg.WaitLog; log != nil {
-		var err error
-		if ok, err = log.Examined(s.conns[c].pid, since); err != nil {
-			return false, fmt.Errorf("reading the server log: %w", err)
+		examined, waiting, err = log.Examined(s.conns[c].pid, w.since)
+		if err != nil {
+			return false, false, fmt.Errorf("reading the server log: %w", err)
 		}
-		ok = ok || waited >= examineGrace
+		if !examined && waited >= examineGrace {
+			examined, waiting = true, true
+		}
 	} else {
-		ok = waited >= s.e.fallbackWait
+		examined, waiting = waited >= s.e.fallbackWait, true
 	}
-	if ok {
-		s.lastExamined[c] = since
+	if examined && waiting {
+		s.lastExamined[c] = w.since
 	}
-	return ok, nil
+	return examined, waiting, nil
 }
 
 // describe is a step's line in the transcript: its SQL on one line and its

@@ -19,7 +19,7 @@ func (s *Server) WaitLog() *LockWaitLog {
 	if s.embedded == nil {
 		return nil
 	}
-	return &LockWaitLog{path: s.embedded.logPath(), latest: map[uint32]time.Time{}}
+	return &LockWaitLog{path: s.embedded.logPath(), latest: map[uint32]logged{}}
 }
 
 // LockWaitLog follows a server log: it reads what was appended since its
@@ -31,7 +31,13 @@ type LockWaitLog struct {
 	mu      sync.Mutex
 	offset  int64
 	partial []byte
-	latest  map[uint32]time.Time
+	latest  map[uint32]logged
+}
+
+// logged is the last deadlock-check line of one backend.
+type logged struct {
+	at      time.Time
+	waiting bool // "still waiting"; false: "acquired"
 }
 
 // checkEnded matches the lines ProcSleep writes after a deadlock check that
@@ -40,19 +46,24 @@ type LockWaitLog struct {
 // check ends in the victim's error instead, which the engine waits for.
 var checkEnded = regexp.MustCompile(`^(\d+)\.(\d{3}) \[\d+\] LOG:  process (\d+) (still waiting|acquired)`)
 
-// Examined reports whether the log has a line ending a deadlock check of
-// backend pid at or after since. The log's times are in milliseconds,
-// truncated; a wait's check ends at least deadlock_timeout (≥ 1 ms) after the
-// wait began, and an earlier wait's line was written before the wait began,
-// so the truncated time tells the two apart.
-func (l *LockWaitLog) Examined(pid uint32, since time.Time) (bool, error) {
+// Examined reports what the log says of backend pid's lock wait that began
+// at since: whether the deadlock detector examined it, and whether it still
+// waits ("still waiting") or got its lock ("acquired": the statement goes
+// on). The log's times are in milliseconds, truncated; a wait's check ends
+// at least deadlock_timeout (≥ 1 ms) after the wait began, and an earlier
+// wait's line was written before the wait began, so the truncated time
+// tells the two apart.
+func (l *LockWaitLog) Examined(pid uint32, since time.Time) (examined, waiting bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.readNew(); err != nil {
-		return false, err
+		return false, false, err
 	}
-	t, ok := l.latest[pid]
-	return ok && !t.Before(since), nil
+	last, ok := l.latest[pid]
+	if !ok || last.at.Before(since) {
+		return false, false, nil
+	}
+	return true, last.waiting, nil
 }
 
 func (l *LockWaitLog) readNew() error {
@@ -82,7 +93,7 @@ func (l *LockWaitLog) readNew() error {
 		sec, _ := strconv.ParseInt(string(m[1]), 10, 64)
 		ms, _ := strconv.ParseInt(string(m[2]), 10, 64)
 		pid, _ := strconv.ParseUint(string(m[3]), 10, 32)
-		l.latest[uint32(pid)] = time.Unix(sec, ms*int64(time.Millisecond))
+		l.latest[uint32(pid)] = logged{at: time.Unix(sec, ms*int64(time.Millisecond)), waiting: string(m[4]) == "still waiting"}
 	}
 	return sc.Err()
 }

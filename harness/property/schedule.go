@@ -123,6 +123,9 @@ func Schedules() *rapid.Generator[[]int] {
 type Counterexample struct {
 	Scenario model.Scenario
 	Result   *schedule.Result
+	// Err is set, and Result nil, when the run itself failed: a fault of
+	// the harness or its environment, not of the variant.
+	Err error
 }
 
 // Guarantees is the schedule-mode property of a variant: in every scenario
@@ -135,6 +138,9 @@ func Guarantees(ctx context.Context, e *schedule.Executor, failing func(Countere
 		choices := interleave.Replay(Schedules().Draw(t, "schedule"))
 		res, err := e.Run(ctx, sc, &choices)
 		if err != nil {
+			if failing != nil {
+				failing(Counterexample{Scenario: sc, Err: err})
+			}
 			t.Fatalf("%s: %v", sc, err)
 		}
 		if violated := res.Verdict.Violated(); len(violated) > 0 {
@@ -184,8 +190,11 @@ func Catch(ctx context.Context, e *schedule.Executor, first uint64, rounds, chec
 		if !got.Failed {
 			continue
 		}
+		if last.Err != nil {
+			return nil, fmt.Errorf("running %s: %w", last.Scenario, last.Err)
+		}
 		if last.Result == nil {
-			return nil, fmt.Errorf("the property failed without a counterexample:\n%s", got.Report)
+			return nil, fmt.Errorf("internal error: the property failed without a counterexample (seed %d)", seed)
 		}
 		sc, res, err := schedule.Minimize(ctx, []*schedule.Executor{e}, last.Scenario, last.Result, last.Result.Verdict.Violated())
 		if err != nil {

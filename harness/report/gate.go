@@ -42,6 +42,9 @@ type Check struct {
 	// report directory; BugReport is its bug-report.md.
 	Files     *histories.Files `json:"files,omitempty"`
 	BugReport string           `json:"bug_report,omitempty"`
+	// Error is set when the check could not run to the end (a fault of the
+	// harness or of its environment): it proves nothing either way.
+	Error string `json:"error,omitempty"`
 }
 
 // Violated lists the guarantees the check found violated.

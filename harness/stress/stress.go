@@ -174,6 +174,11 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		wg.Go(func() {
 			cl := clientRun{cfg: cfg, id: client, rec: rec, connect: connect, worlds: worlds, specs: specs,
 				rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(client)+1))}
+			defer func() {
+				if r := recover(); r != nil {
+					errs <- fmt.Errorf("internal error: panic in client %d: %v", client, r)
+				}
+			}()
 			errs <- cl.loop(ctx, deadline, &claimed, &done)
 		})
 	}

@@ -70,6 +70,9 @@ func Run(ctx context.Context, o Options) (report.Gate, error) {
 			break
 		}
 	}
+	if err == nil && r.broken > 0 {
+		err = fmt.Errorf("%w: %d checks could not run to the end (their errors are in the report)", ErrBroken, r.broken)
+	}
 	g.Seconds = time.Since(g.Started).Seconds()
 	g.Passed, g.Verdict = verdict(g, err)
 	if werr := report.WriteGate(o.Out, g); werr != nil && err == nil {
@@ -79,11 +82,16 @@ func Run(ctx context.Context, o Options) (report.Gate, error) {
 }
 
 type runner struct {
-	o     Options
-	b     budget
-	gate  *report.Gate
-	width int // of the longest variant name, for the log's columns
+	o      Options
+	b      budget
+	gate   *report.Gate
+	width  int // of the longest variant name, for the log's columns
+	broken int // checks that ended in an error
 }
+
+// ErrBroken reports a gate some of whose checks could not run to the end:
+// the harness or its environment failed, which is no verdict on a variant.
+var ErrBroken = errors.New("internal error")
 
 // variant runs every check of v.
 func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
@@ -115,11 +123,15 @@ func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
 			// as a pass.
 			return ctx.Err()
 		}
-		if err != nil {
-			return fmt.Errorf("%s, %s: %w", v.Info().Name, c.Name, err)
-		}
 		c.Variant, c.Correct, c.Seconds = v.Info().Name, v.Info().Correct(), time.Since(start).Seconds()
 		c.Passed = passed(c)
+		if err != nil {
+			// Reported for this check; the gate goes on with the others
+			// and cannot pass.
+			r.broken++
+			c.Error, c.Passed, c.Statuses = redact.String(err.Error()), false, nil
+			c.Detail = "internal error: " + c.Error
+		}
 		r.gate.Checks = append(r.gate.Checks, c)
 		if r.o.Log != nil {
 			fmt.Fprintf(r.o.Log, "%-*s %-9s %-72.72s %5.1fs  %s\n", r.width, c.Variant, outcome(c), c.Name, c.Seconds, c.Detail)
@@ -144,6 +156,8 @@ func passed(c report.Check) bool {
 
 func outcome(c report.Check) string {
 	switch {
+	case c.Error != "":
+		return "ERROR"
 	case c.Passed && c.Correct:
 		return "held"
 	case c.Passed:
@@ -384,6 +398,11 @@ func verdict(g report.Gate, err error) (bool, string) {
 		switch {
 		case isCorrect && ok:
 			correct++
+		case brokenChecks(g, v) > 0:
+			problems = append(problems, fmt.Sprintf("%s: %d checks could not run (internal error)", v, brokenChecks(g, v)))
+			if !isCorrect {
+				bugs++
+			}
 		case isCorrect:
 			problems = append(problems, fmt.Sprintf("%s failed %s", v, strings.Join(failed, ", ")))
 		case ok:
@@ -404,6 +423,17 @@ func verdict(g report.Gate, err error) (bool, string) {
 		return false, "FAILED: " + strings.Join(problems, "; ")
 	}
 	return true, fmt.Sprintf("PASSED: %d correct variants held every guarantee in every check; %d of %d bug variants caught by every check (%d checks)", correct, caught, bugs, checks)
+}
+
+// brokenChecks counts the checks of variant v that ended in an error.
+func brokenChecks(g report.Gate, v string) int {
+	n := 0
+	for _, c := range g.Checks {
+		if c.Variant == v && c.Error != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // slug makes a check name a folder name.
