@@ -84,7 +84,7 @@ func runExplore(ctx context.Context, args []string) error {
 	if *outDir == "" {
 		*outDir = filepath.Join("out", fmt.Sprintf("explore-%s-%s", v.Info().Name, time.Now().Format("20060102-150405")))
 	}
-	server, err := startServer(ctx, *dsn, scheduleMode)
+	server, err := startServer(ctx, *dsn)
 	if err != nil {
 		return err
 	}

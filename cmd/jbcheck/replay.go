@@ -53,7 +53,7 @@ func runReplay(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	server, err := startServer(ctx, *dsn, scheduleMode)
+	server, err := startServer(ctx, *dsn)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"jbcheck/harness/postgres"
 	"jbcheck/harness/protocol"
 	"jbcheck/harness/stress"
 	"jbcheck/harness/workload"
@@ -83,7 +82,7 @@ func runRun(ctx context.Context, args []string) error {
 	}
 	defer file.Close()
 
-	server, err := startServer(ctx, *dsn, postgres.Privileges{})
+	server, err := startServer(ctx, *dsn)
 	if err != nil {
 		return err
 	}

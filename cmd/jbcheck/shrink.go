@@ -79,7 +79,7 @@ func runShrink(ctx context.Context, args []string) error {
 	if *out == "" {
 		*out = strings.TrimSuffix(path, ".jsonl") + ".shrunk.jsonl"
 	}
-	server, err := startServer(ctx, *dsn, scheduleMode)
+	server, err := startServer(ctx, *dsn)
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func runVerify(ctx context.Context, args []string) error {
 	if err := os.RemoveAll(*out); err != nil {
 		return err
 	}
-	server, err := startServer(ctx, *dsn, scheduleMode)
+	server, err := startServer(ctx, *dsn)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ var (
 	// ErrNotOurs reports an attempt to drop a database the harness did not make.
 	ErrNotOurs = errors.New("refusing to drop a database not named jbcheck_*")
 	// ErrPrivileges reports a role that lacks an attribute the harness needs
-	// (see Server.CheckPrivileges).
+	// (a DSN role that may not create jbcheck's own database).
 	ErrPrivileges = errors.New("the role lacks a privilege jbcheck needs")
 	// ErrStopped reports a call on a server that was already stopped.
 	ErrStopped = errors.New("server already stopped")

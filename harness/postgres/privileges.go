@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Privileges are the role attributes a mode of the harness needs on the
@@ -15,15 +17,16 @@ type Privileges struct {
 	Why string
 }
 
-// CheckPrivileges reads the attributes of the role the server is reached as,
-// once, and returns an error wrapping ErrPrivileges that names the role, what
-// it lacks and why it is needed, or nil when it has everything need asks.
-func (s *Server) CheckPrivileges(ctx context.Context, need Privileges) error {
-	conn, err := s.Connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
+// databaseOfItsOwn is what every mode needs on a server reached through a
+// DSN. Nothing needs a superuser: without one, schedule mode waits for the
+// server's own deadlock detector instead of reading its log.
+var databaseOfItsOwn = Privileges{CreateDB: true,
+	Why: "jbcheck works only in a database of its own (jbcheck_*), which it creates and drops"}
+
+// checkPrivileges reads the attributes of the role conn is logged in as and
+// returns an error wrapping ErrPrivileges that names the role, what it lacks
+// and why it is needed, or nil when it has everything need asks.
+func checkPrivileges(ctx context.Context, conn *pgx.Conn, need Privileges) error {
 	var role string
 	var superuser, createDB bool
 	if err := conn.QueryRow(ctx, "SELECT rolname, rolsuper, rolcreatedb FROM pg_roles WHERE rolname = current_user").

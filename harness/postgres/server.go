@@ -190,6 +190,9 @@ func openDatabase(ctx context.Context, opts Options) (*Server, error) {
 	if err := admin.QueryRow(ctx, "SELECT current_setting('server_version')").Scan(&version); err != nil {
 		return nil, err
 	}
+	if err := checkPrivileges(ctx, admin, databaseOfItsOwn); err != nil {
+		return nil, err
+	}
 	suffix := make([]byte, 6)
 	rand.Read(suffix)
 	name := "jbcheck_" + hex.EncodeToString(suffix)
