@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,10 +39,10 @@ jbcheck_<random>, and drops it at the end.`,
 func runRun(ctx context.Context, args []string) error {
 	fs := newFlagSet("run")
 	variantName := fs.String("variant", "", "the variant to run (see `jbcheck variants`); required")
-	clients := fs.Int("clients", 8, "concurrent clients, each with its own connection")
+	clients := fs.Int("clients", 8, fmt.Sprintf("concurrent clients, each with its own connection (1 to %d)", maxClients))
 	worlds := fs.Int("worlds", 4, "worlds the clients share (fewer worlds, more contention)")
-	ops := fs.Int("ops", 4000, "operations to run in all (ignored with --duration)")
-	duration := fs.Duration("duration", 0, "run for this long instead of a number of operations")
+	ops := fs.Int("ops", 4000, "operations to run in all (not with --duration)")
+	duration := fs.Duration("duration", 0, "run for this long instead of a number of operations (not with --ops)")
 	seed := fs.Int64("seed", 0, "seed for the worlds and the calls (0: pick one and print it)")
 	mixText := fs.String("mix", workload.DefaultMix.String(), "operation weights")
 	workerInterval := fs.Duration("worker-interval", 0, "pause between a background worker's idle rounds (0: the variant's own)")
@@ -62,6 +63,9 @@ func runRun(ctx context.Context, args []string) error {
 	mix, err := workload.ParseMix(*mixText)
 	if err != nil {
 		return fmt.Errorf("%w: --mix: %v", errUsage, err)
+	}
+	if err := checkRunFlags(fs, *clients, *worlds, *ops, *duration, *workerInterval, *checkTimeout); err != nil {
+		return err
 	}
 	if *duration > 0 {
 		*ops = 0
@@ -132,4 +136,36 @@ func runRun(ctx context.Context, args []string) error {
 		"variant": v.Info().Name, "seed": *seed, "ops": summary.Ops, "ok": summary.OK, "fail": summary.Fail, "info": summary.Info,
 		"seconds": summary.Elapsed.Seconds(), "ops_per_second": summary.OpsPerSecond(),
 	})
+}
+
+// maxClients bounds --clients: a run also holds a control connection, an
+// auditor's and a background worker's, and the embedded cluster allows
+// postgres.MaxConnections in all (a --dsn server may allow fewer).
+const maxClients = postgres.MaxConnections - 10
+
+// checkRunFlags refuses, before anything starts, the flags a run cannot
+// honour.
+func checkRunFlags(fs *flag.FlagSet, clients, worlds, ops int, duration, workerInterval, checkTimeout time.Duration) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var problem string
+	switch {
+	case clients < 1 || clients > maxClients:
+		problem = fmt.Sprintf("--clients %d: give 1 to %d (each client is a connection, and the embedded cluster allows %d)", clients, maxClients, postgres.MaxConnections)
+	case worlds < 1:
+		problem = fmt.Sprintf("--worlds %d: give at least 1", worlds)
+	case given["ops"] && given["duration"]:
+		problem = "--ops and --duration both given: a run ends after a number of operations or after a time, give one"
+	case given["duration"] && duration <= 0:
+		problem = fmt.Sprintf("--duration %v: give a positive time, such as 30s", duration)
+	case ops < 1:
+		problem = fmt.Sprintf("--ops %d: give at least 1", ops)
+	case workerInterval < 0:
+		problem = fmt.Sprintf("--worker-interval %v: give 0 (the variant's own) or a positive time", workerInterval)
+	case checkTimeout <= 0:
+		problem = fmt.Sprintf("--check-timeout %v: give a positive time", checkTimeout)
+	default:
+		return nil
+	}
+	return fmt.Errorf("%w: %s (run `jbcheck help run`)", errUsage, problem)
 }
