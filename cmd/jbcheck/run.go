@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"jbcheck/harness/postgres"
 	"jbcheck/harness/protocol"
 	"jbcheck/harness/stress"
 	"jbcheck/harness/workload"
