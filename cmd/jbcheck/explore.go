@@ -84,6 +84,11 @@ func runExplore(ctx context.Context, args []string) error {
 	if *outDir == "" {
 		*outDir = filepath.Join("out", fmt.Sprintf("explore-%s-%s", v.Info().Name, time.Now().Format("20060102-150405")))
 	}
+	out, err := openOutput(*outDir)
+	if err != nil {
+		return err
+	}
+	defer closeOutput(out)
 	server, err := startServer(ctx, *dsn)
 	if err != nil {
 		return err

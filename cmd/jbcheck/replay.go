@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
+	"os"
 	"strings"
 
 	"jbcheck/harness/interleave"
@@ -21,8 +21,8 @@ func init() {
 Re-runs the scenario and schedule recorded in FILE (a history written by
 jbcheck explore) on a fresh database — against another variant with
 --variant — and says whether every client got the same answers and whether
-every guarantee held. The new run's files go to DIR (default: a replay/
-folder next to FILE).
+every guarantee held. The new run's files go to DIR (default: a new
+temporary directory, printed); never next to FILE.
 
 Exit 0 when every guarantee held, 1 when one did not, 2 on a usage error.`,
 		run: runReplay,
@@ -53,6 +53,16 @@ func runReplay(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	if *outDir == "" {
+		if *outDir, err = os.MkdirTemp("", "jbcheck-replay-"); err != nil {
+			return err
+		}
+	}
+	out, err := openOutput(*outDir)
+	if err != nil {
+		return err
+	}
+	defer closeOutput(out)
 	server, err := startServer(ctx, *dsn)
 	if err != nil {
 		return err
@@ -70,9 +80,6 @@ func runReplay(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *outDir == "" {
-		*outDir = filepath.Join(filepath.Dir(path), "replay")
-	}
 	ev, err := schedule.WriteEvidence(*outDir, res)
 	if err != nil {
 		return err
@@ -84,7 +91,7 @@ func runReplay(ctx context.Context, args []string) error {
 	} else {
 		fmt.Printf("outcomes: DIFFERENT\nrecorded:\n%s\nnow:\n%s\n", indent(schedule.Outcome(h)), indent(res.Outcome))
 	}
-	fmt.Printf("transcript: %s\n", ev.Transcript)
+	fmt.Printf("output:     %s\ntranscript: %s\n", *outDir, ev.Transcript)
 	return finishVerdict(res.Verdict, ev.History, ev.Picture, false, nil)
 }
 

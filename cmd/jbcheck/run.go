@@ -77,9 +77,11 @@ func runRun(ctx context.Context, args []string) error {
 	if *outDir == "" {
 		*outDir = filepath.Join("out", fmt.Sprintf("%s-%s", v.Info().Name, time.Now().Format("20060102-150405")))
 	}
-	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+	out, err := openOutput(*outDir)
+	if err != nil {
 		return err
 	}
+	defer closeOutput(out)
 	historyPath := filepath.Join(*outDir, "history.jsonl")
 	file, err := os.Create(historyPath)
 	if err != nil {

@@ -82,9 +82,11 @@ func runVerify(ctx context.Context, args []string) error {
 	if *seed == 0 {
 		*seed = rand.Uint64N(1<<31) + 1
 	}
-	if err := os.RemoveAll(*out); err != nil {
+	dir, err := openOutput(*out)
+	if err != nil {
 		return err
 	}
+	defer closeOutput(dir)
 	server, err := startServer(ctx, *dsn)
 	if err != nil {
 		return err
