@@ -38,7 +38,8 @@ type scheduler struct {
 	// order of completions in a pause.
 	rank         []int
 	ranks        int
-	lastExamined []time.Time // per session: the lock wait the deadlock detector was seen to examine
+	lastExamined []time.Time // per session: the lock wait the deadlock detector was seen to examine (without a WaitLog)
+	grantedAt    []time.Time // per session: when its step in flight was granted
 	// inOp: inside Session.Op; sinceAttempt: steps (other than a bare
 	// BEGIN) since the operation or its last rolled-back attempt began;
 	// restarts: rolled-back attempts.
@@ -60,7 +61,7 @@ func newScheduler(e *Engine, p Program, run Run, roles []Role, conns []*conn, st
 	n := len(roles)
 	return &scheduler{e: e, prog: p, run: run, roles: roles, conns: conns, st: st, chooser: ch, tuning: p.Tuning(),
 		status: make([]status, n), next: make([]event, n), waiting: make([]bool, n), rank: make([]int, n),
-		lastExamined: make([]time.Time, n), inOp: make([]bool, n), sinceAttempt: make([]int, n), restarts: make([]int, n),
+		lastExamined: make([]time.Time, n), grantedAt: make([]time.Time, n), inOp: make([]bool, n), sinceAttempt: make([]int, n), restarts: make([]int, n),
 		parked: map[int]bool{}, current: -1, granted: -1, pause: map[int][]string{}}
 }
 
@@ -206,6 +207,7 @@ func (s *scheduler) grant(pick int) error {
 		}
 	}
 	s.granted, s.audited = pick, false
+	s.grantedAt[pick] = time.Now()
 	s.st.grants[pick] <- struct{}{}
 	return nil
 }

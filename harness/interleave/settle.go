@@ -23,7 +23,16 @@ type WaitLog interface {
 	// that began at since: whether its deadlock check is over, and if so
 	// whether it still waits.
 	Examined(pid uint32, since time.Time) (examined, waiting bool, err error)
+	// Changed ticks when the log may have grown: a lock wait shows there a
+	// deadlock_timeout after it began, so the engine need not poll the
+	// server on a timer to find it.
+	Changed() <-chan struct{}
 }
+
+// logFallback is how long, with a WaitLog, a statement in flight is left
+// alone when neither it ends nor the log grows: a wait on something other
+// than a lock (a deferrable snapshot), or a long statement.
+const logFallback = 25 * time.Millisecond
 
 // examineGrace bounds the wait for a WaitLog line: a wait that has lasted
 // this long unexamined belongs to a session that set a long
@@ -80,10 +89,14 @@ func (s *scheduler) settle(ctx context.Context) error {
 		// released before it answered: ask at once. Otherwise give the
 		// statements a moment first.
 		if polled || s.status[s.granted] == inStatement {
-			if err := s.awaitFor(ctx, delay); err == nil {
+			wait := delay
+			if s.logChanged() != nil {
+				wait = logFallback
+			}
+			if err := s.awaitFor(ctx, wait); err == nil {
 				delay, polled = first, false
 				continue
-			} else if !errors.Is(err, errTimeout) {
+			} else if !errors.Is(err, errTimeout) && !errors.Is(err, errLogChanged) {
 				return err
 			}
 			delay = min(2*delay, 4*time.Millisecond)
@@ -117,15 +130,37 @@ func (s *scheduler) settle(ctx context.Context) error {
 	}
 }
 
-// awaitFor handles the next event, or reports errTimeout after d.
+// awaitFor handles the next event, or reports errTimeout after d, or
+// errLogChanged when the server log grew first.
 func (s *scheduler) awaitFor(ctx context.Context, d time.Duration) error {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
-	return s.await(ctx, timer.C)
+	select {
+	case ev := <-s.st.events:
+		return s.handle(ev)
+	case <-s.logChanged():
+		return errLogChanged
+	case <-timer.C:
+		return errTimeout
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
-// errTimeout is await's report that the timer fired first.
-var errTimeout = errors.New("timeout")
+// logChanged is the WaitLog's channel, or nil (never ready) without one.
+func (s *scheduler) logChanged() <-chan struct{} {
+	if s.e.cfg.WaitLog == nil {
+		return nil
+	}
+	return s.e.cfg.WaitLog.Changed()
+}
+
+var (
+	// errTimeout is await's report that the timer fired first.
+	errTimeout = errors.New("timeout")
+	// errLogChanged is awaitFor's report that the server log grew first.
+	errLogChanged = errors.New("the server log grew")
+)
 
 // await handles the next event, or reports errTimeout when timeout fires
 // first (nil: no timeout).
@@ -140,19 +175,22 @@ func (s *scheduler) await(ctx context.Context, timeout <-chan time.Time) error {
 	}
 }
 
-// pollSQL asks, in one round trip, which sessions wait for a lock held by
-// another session of the program, since when each waits, and — for one
-// that waits without a lock wait on record yet — what it waits for.
-const pollSQL = `WITH w AS (SELECT pid, min(waitstart) AS since FROM pg_locks WHERE NOT granted GROUP BY pid),
-	q AS (SELECT q.pid, pg_isolation_test_session_is_blocked(q.pid, $2::int4[]) AS blocked, w.since
-		FROM unnest($1::int4[]) WITH ORDINALITY AS q(pid, n) LEFT JOIN w USING (pid) ORDER BY n)
-SELECT blocked, since,
-	CASE WHEN blocked AND since IS NULL THEN coalesce((SELECT wait_event_type FROM pg_stat_activity a WHERE a.pid = q.pid), '') ELSE '' END,
-	clock_timestamp()
-FROM q`
+// blockedSQL asks, in one round trip, which sessions wait for a lock (or a
+// deferrable snapshot) held by another session of the program.
+const blockedSQL = `SELECT pg_isolation_test_session_is_blocked(q.pid, $2::int4[])
+FROM unnest($1::int4[]) WITH ORDINALITY AS q(pid, n) ORDER BY n`
 
-// lockWait is a blocked session's lock wait, to be examined by the
-// deadlock detector.
+// waitStartSQL is blockedSQL with, for each session, since when it waits
+// for a lock (pg_locks.waitstart) and the server's clock: without a WaitLog
+// the engine times the deadlock detector from them. pg_locks reads the
+// whole lock table: it is not asked when the log can answer.
+const waitStartSQL = `WITH w AS (SELECT pid, min(waitstart) AS since FROM pg_locks WHERE NOT granted GROUP BY pid)
+SELECT pg_isolation_test_session_is_blocked(q.pid, $2::int4[]), w.since, clock_timestamp()
+FROM unnest($1::int4[]) WITH ORDINALITY AS q(pid, n) LEFT JOIN w USING (pid) ORDER BY n`
+
+// lockWait is a blocked session's wait, to be examined by the deadlock
+// detector: since is the wait's start (pg_locks) or, with a WaitLog, the
+// grant of the statement — the log's lines after it tell the wait's story.
 type lockWait struct {
 	session int
 	since   time.Time
@@ -161,8 +199,7 @@ type lockWait struct {
 
 // poll asks the server about the statements in flight. It returns nil when
 // one of them is not blocked (still running, or just released); otherwise
-// the lock waits among them (none for waits that are not on a lock, such
-// as a deferrable snapshot).
+// their waits.
 func (s *scheduler) poll(ctx context.Context, inFlight []int) ([]lockWait, error) {
 	pids := make([]int32, len(inFlight))
 	for i, c := range inFlight {
@@ -172,27 +209,36 @@ func (s *scheduler) poll(ctx context.Context, inFlight []int) ([]lockWait, error
 	for i, c := range s.conns {
 		all[i] = int32(c.pid)
 	}
-	rows, err := s.e.control.pg.Query(ctx, pollSQL, pids, all)
+	query := blockedSQL
+	if s.e.cfg.WaitLog == nil {
+		query = waitStartSQL
+	}
+	rows, err := s.e.control.pg.Query(ctx, query, pids, all)
 	if err != nil {
 		return nil, fmt.Errorf("asking the server which sessions are blocked: %w", err)
 	}
 	defer rows.Close()
-	waits := []lockWait{}
+	var waits []lockWait
 	running := false
 	for i := 0; rows.Next(); i++ {
+		c := inFlight[i]
 		var isBlocked bool
-		var since *time.Time
-		var waitType string
-		var now time.Time
-		if err := rows.Scan(&isBlocked, &since, &waitType, &now); err != nil {
+		w := lockWait{session: c, since: s.grantedAt[c]}
+		if s.e.cfg.WaitLog != nil {
+			err = rows.Scan(&isBlocked)
+			w.waited = time.Since(w.since)
+		} else {
+			var since *time.Time
+			var now time.Time
+			if err = rows.Scan(&isBlocked, &since, &now); err == nil && since != nil {
+				w.since, w.waited = *since, now.Sub(*since)
+			}
+		}
+		if err != nil {
 			return nil, err
 		}
-		switch {
-		case !isBlocked, since == nil && waitType == "Lock":
-			running = true // or its lock wait has only just begun: its start is not public yet
-		case since != nil:
-			waits = append(waits, lockWait{session: inFlight[i], since: *since, waited: now.Sub(*since)})
-		}
+		running = running || !isBlocked
+		waits = append(waits, w)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -204,7 +250,7 @@ func (s *scheduler) poll(ctx context.Context, inFlight []int) ([]lockWait, error
 }
 
 // awaitExamination waits until the deadlock detector has examined every
-// lock wait of waits, reading the server log (cheap) rather than asking the
+// wait of waits, reading the server log (cheap) rather than asking the
 // server again. It returns false when an event came or a wait ended first:
 // the caller looks again.
 func (s *scheduler) awaitExamination(ctx context.Context, waits []lockWait) (bool, error) {
@@ -212,7 +258,7 @@ func (s *scheduler) awaitExamination(ctx context.Context, waits []lockWait) (boo
 	for {
 		pending := false
 		for _, w := range waits {
-			examined, waiting, err := s.examined(w, w.waited+time.Since(start))
+			examined, waiting, err := s.examined(ctx, w, w.waited+time.Since(start))
 			if err != nil {
 				return false, err
 			}
@@ -224,36 +270,52 @@ func (s *scheduler) awaitExamination(ctx context.Context, waits []lockWait) (boo
 		if !pending {
 			return true, nil
 		}
-		if err := s.awaitFor(ctx, 200*time.Microsecond); err == nil {
+		wait := 200 * time.Microsecond
+		if s.logChanged() != nil {
+			wait = logFallback
+		}
+		if err := s.awaitFor(ctx, wait); err == nil {
 			return false, nil
-		} else if !errors.Is(err, errTimeout) {
+		} else if !errors.Is(err, errTimeout) && !errors.Is(err, errLogChanged) {
 			return false, err
 		}
 	}
 }
 
-// examined reports whether the deadlock detector has examined w, which
-// has lasted waited, and whether it still waits.
-func (s *scheduler) examined(w lockWait, waited time.Duration) (examined, waiting bool, err error) {
+// examined reports whether the deadlock detector has examined w, which has
+// lasted waited, and whether it still waits. With a WaitLog, the last line
+// the log has for the session since its grant decides: "still waiting" is a
+// wait examined; "acquired", a wait over (a later one, if the server says it
+// is blocked, not examined yet). A session blocked with no line for a while
+// may wait for something that is no lock (a deferrable snapshot): the
+// server says which. Without a WaitLog, the server's deadlock_timeout and a
+// margin since the wait began decide.
+func (s *scheduler) examined(ctx context.Context, w lockWait, waited time.Duration) (examined, waiting bool, err error) {
 	c := w.session
-	if s.lastExamined[c].Equal(w.since) {
+	log := s.e.cfg.WaitLog
+	if log == nil {
+		if !s.lastExamined[c].Equal(w.since) && waited < s.e.fallbackWait {
+			return false, false, nil
+		}
+		s.lastExamined[c] = w.since
 		return true, true, nil
 	}
-	if log := s.e.cfg.WaitLog; log != nil {
-		examined, waiting, err = log.Examined(s.conns[c].pid, w.since)
-		if err != nil {
-			return false, false, fmt.Errorf("reading the server log: %w", err)
-		}
-		if !examined && waited >= examineGrace {
-			examined, waiting = true, true
-		}
-	} else {
-		examined, waiting = waited >= s.e.fallbackWait, true
+	examined, waiting, err = log.Examined(s.conns[c].pid, w.since)
+	if err != nil {
+		return false, false, fmt.Errorf("reading the server log: %w", err)
 	}
-	if examined && waiting {
-		s.lastExamined[c] = w.since
+	if examined || waited < logFallback {
+		return examined, waiting, nil
 	}
-	return examined, waiting, nil
+	if waited >= examineGrace {
+		return true, true, nil // a session with a long deadlock_timeout of its own
+	}
+	var waitType string
+	err = s.e.control.pg.QueryRow(ctx, "SELECT coalesce(wait_event_type, '') FROM pg_stat_activity WHERE pid = $1", int32(s.conns[c].pid)).Scan(&waitType)
+	if err != nil {
+		return false, false, fmt.Errorf("asking the server what a session waits for: %w", err)
+	}
+	return waitType != "Lock", true, nil
 }
 
 // describe is a step's line in the transcript: its SQL on one line and its

@@ -107,9 +107,12 @@ func (r *sqlRun) Finish(ctx context.Context, s *interleave.Schedule) (interleave
 func engine(t testing.TB, cfg interleave.Config) *interleave.Engine {
 	t.Helper()
 	cfg.ConnConfig = server.ConnConfig
-	if cfg.WaitLog == nil {
-		cfg.WaitLog = server.WaitLog()
+	log, err := server.WaitLog()
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() { log.Close() })
+	cfg.WaitLog = log
 	e, err := interleave.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -3,30 +3,40 @@ package postgres
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
-// WaitLog reads the embedded cluster's log for the lines PostgreSQL writes
+// WaitLog follows the embedded cluster's log for the lines PostgreSQL writes
 // (with log_lock_waits on) once its deadlock detector has examined a lock
 // wait; it implements the interleaving engine's WaitLog. It is nil for a
-// server reached through a DSN, whose log the harness cannot read.
-func (s *Server) WaitLog() *LockWaitLog {
+// server reached through a DSN, whose log the harness cannot read. Close it
+// when done.
+func (s *Server) WaitLog() (*LockWaitLog, error) {
 	if s.embedded == nil {
-		return nil
+		return nil, nil
 	}
-	return &LockWaitLog{path: s.embedded.logPath(), latest: map[uint32]logged{}}
+	l := &LockWaitLog{path: s.embedded.logPath(), latest: map[uint32]logged{}, changed: make(chan struct{}, 1)}
+	if err := l.watch(); err != nil {
+		return nil, fmt.Errorf("watching the server log: %w", err)
+	}
+	return l, nil
 }
 
 // LockWaitLog follows a server log: it reads what was appended since its
 // last look, and keeps, per backend, the time of the last line that ended a
-// deadlock check.
+// deadlock check. An inotify watch tells it, at once, that the log grew:
+// a millisecond matters here, and Go's timers are about that late.
 type LockWaitLog struct {
-	path string
+	path    string
+	changed chan struct{}
+	notify  *os.File // the inotify instance
 
 	mu      sync.Mutex
 	offset  int64
@@ -46,12 +56,14 @@ type logged struct {
 // check ends in the victim's error instead, which the engine waits for.
 var checkEnded = regexp.MustCompile(`^(\d+)\.(\d{3}) \[\d+\] LOG:  process (\d+) (still waiting|acquired)`)
 
-// Examined reports what the log says of backend pid's lock wait that began
-// at since: whether the deadlock detector examined it, and whether it still
-// waits ("still waiting") or got its lock ("acquired": the statement goes
-// on). The log's times are in milliseconds, truncated; a wait's check ends
-// at least deadlock_timeout (≥ 1 ms) after the wait began, and an earlier
-// wait's line was written before the wait began, so the truncated time
+// Examined reports what the log's last deadlock-check line for backend pid
+// since the given moment says — since being the start of a wait, or the
+// grant of the statement that waits (before it, the backend's lines were
+// about earlier statements): whether a check was logged at all, and whether
+// the backend still waited then ("still waiting") or had got its lock
+// ("acquired"). The log's times are in milliseconds, truncated; a check ends
+// at least deadlock_timeout (≥ 1 ms) after its wait began, and a line about
+// an earlier statement was written before since, so the truncated time
 // tells the two apart.
 func (l *LockWaitLog) Examined(pid uint32, since time.Time) (examined, waiting bool, err error) {
 	l.mu.Lock()
@@ -64,6 +76,37 @@ func (l *LockWaitLog) Examined(pid uint32, since time.Time) (examined, waiting b
 		return false, false, nil
 	}
 	return true, last.waiting, nil
+}
+
+// Changed ticks when the log may have grown since the last tick.
+func (l *LockWaitLog) Changed() <-chan struct{} { return l.changed }
+
+// Close stops watching the log.
+func (l *LockWaitLog) Close() error { return l.notify.Close() }
+
+func (l *LockWaitLog) watch() error {
+	fd, err := syscall.InotifyInit1(syscall.IN_CLOEXEC | syscall.IN_NONBLOCK)
+	if err != nil {
+		return err
+	}
+	if _, err := syscall.InotifyAddWatch(fd, l.path, syscall.IN_MODIFY); err != nil {
+		syscall.Close(fd)
+		return err
+	}
+	l.notify = os.NewFile(uintptr(fd), "inotify") // non-blocking: Close ends a pending Read
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			if _, err := l.notify.Read(buf); err != nil {
+				return
+			}
+			select {
+			case l.changed <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return nil
 }
 
 func (l *LockWaitLog) readNew() error {

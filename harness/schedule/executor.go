@@ -18,6 +18,7 @@ type Executor struct {
 	engine  *interleave.Engine
 	variant protocol.Variant
 	server  *postgres.Server
+	log     *postgres.LockWaitLog // nil on a DSN server
 	// Reduce turns the engine's reductions on (BEGIN granted at once,
 	// symmetric clients, commuting statements). It changes where the choice
 	// points are, so a schedule replays only with the setting it was made
@@ -85,22 +86,34 @@ func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.
 			return c
 		},
 	}
-	if log := server.WaitLog(); log != nil {
-		cfg.WaitLog = log
-	}
-	engine, err := interleave.New(ctx, cfg)
+	log, err := server.WaitLog()
 	if err != nil {
 		return nil, err
 	}
-	if err := protocol.Install(ctx, engine.Control(), variant, schema); err != nil {
-		engine.Close()
+	if log != nil {
+		cfg.WaitLog = log
+	}
+	e := &Executor{variant: variant, server: server, log: log}
+	if e.engine, err = interleave.New(ctx, cfg); err != nil {
+		e.Close()
 		return nil, err
 	}
-	return &Executor{engine: engine, variant: variant, server: server}, nil
+	if err := protocol.Install(ctx, e.engine.Control(), variant, schema); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
 }
 
 // Variant is the variant e runs.
 func (e *Executor) Variant() protocol.Variant { return e.variant }
 
-// Close closes every connection.
-func (e *Executor) Close() { e.engine.Close() }
+// Close closes every connection and stops following the server log.
+func (e *Executor) Close() {
+	if e.engine != nil {
+		e.engine.Close()
+	}
+	if e.log != nil {
+		e.log.Close()
+	}
+}
