@@ -149,11 +149,14 @@ func (s *Server) Stop() error {
 	}
 	ctx := context.Background()
 	admin, err := pgx.ConnectConfig(ctx, s.adminConfig())
-	if err != nil {
-		return fmt.Errorf("dropping database %s: %w", s.created, err)
+	if err == nil {
+		defer admin.Close(ctx)
+		err = dropDatabase(ctx, admin, s.created)
 	}
-	defer admin.Close(ctx)
-	return dropDatabase(ctx, admin, s.created)
+	if err != nil {
+		return fmt.Errorf("dropping database %s: %w; it stays on the server until `jbcheck clean --dsn DSN` drops the databases of runs that are gone", s.created, err)
+	}
+	return nil
 }
 
 // adminConfig reaches the DSN's own database, from which the harness'
@@ -198,6 +201,12 @@ func openDatabase(ctx context.Context, opts Options) (*Server, error) {
 	name := "jbcheck_" + hex.EncodeToString(suffix)
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return nil, fmt.Errorf("creating database %s: %w", name, err)
+	}
+	// The comment tells `jbcheck clean` whose it is, should this run be
+	// killed before it drops it.
+	if err := markDatabase(ctx, admin, name, thisRun()); err != nil {
+		dropDatabase(context.Background(), admin, name)
+		return nil, fmt.Errorf("marking database %s as this run's: %w", name, err)
 	}
 	s := &Server{config: cfg.Copy(), created: name, keep: opts.KeepDatabase, version: version, adminDatabase: cfg.Database}
 	s.config.Database = name
