@@ -2,7 +2,6 @@ package interleave_test
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -163,5 +162,43 @@ func TestDeadlockVictimIsTheCloser(t *testing.T) {
 		t.Errorf("exploration incomplete")
 	}
 	t.Logf("%d schedules, %d outcomes", rep.Explored, len(rep.Outcomes))
-	_ = errors.New
+}
+
+// TestReductionsAreSoundForSQLPrograms: for SQL the engine is told nothing
+// about, the only reduction is granting a bare BEGIN at once. Exploring
+// every edge case's program with it and without it must give the same
+// outcomes — savepoints, advisory locks, errors and deadlocks included.
+func TestReductionsAreSoundForSQLPrograms(t *testing.T) {
+	e := engine(t, interleave.Config{StuckTimeout: 20 * time.Second})
+	for _, tc := range fidelityCases {
+		t.Run(tc.name, func(t *testing.T) {
+			outcomes := func(reduce bool) (map[string]bool, int) {
+				p := &sqlProgram{setup: table, sessions: tc.sessions, final: "SELECT id, v FROM t ORDER BY id", reduce: reduce}
+				rep, err := interleave.Explore(context.Background(), []*interleave.Engine{e}, p,
+					interleave.ExploreOptions{Strategy: interleave.Strategy{Name: "exhaustive"}})
+				if err != nil || !rep.Complete {
+					t.Fatalf("reduce=%v: %v, complete %v", reduce, err, rep.Complete)
+				}
+				keys := map[string]bool{}
+				for k := range rep.Outcomes {
+					keys[k] = true
+				}
+				return keys, rep.Explored
+			}
+			raw, rawN := outcomes(false)
+			reduced, reducedN := outcomes(true)
+			if len(raw) != len(reduced) {
+				t.Errorf("%d outcomes without reductions, %d with", len(raw), len(reduced))
+			}
+			for k := range raw {
+				if !reduced[k] {
+					t.Errorf("an outcome only found without reductions:\n%s", k)
+				}
+			}
+			if reducedN > rawN {
+				t.Errorf("the reduction explored more: %d schedules, %d without", reducedN, rawN)
+			}
+			t.Logf("%d schedules without reductions, %d with; %d outcomes", rawN, reducedN, len(raw))
+		})
+	}
 }

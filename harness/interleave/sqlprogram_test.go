@@ -34,6 +34,7 @@ type sqlProgram struct {
 	setup    string
 	sessions [][]string
 	final    string // a query whose rows end the outcome
+	reduce   bool
 }
 
 func (p *sqlProgram) Roles() []interleave.Role {
@@ -44,7 +45,7 @@ func (p *sqlProgram) Roles() []interleave.Role {
 	return roles
 }
 
-func (p *sqlProgram) Tuning() interleave.Tuning { return interleave.Tuning{} }
+func (p *sqlProgram) Tuning() interleave.Tuning { return interleave.Tuning{Reduce: p.reduce} }
 
 func (p *sqlProgram) Start(ctx context.Context, s *interleave.Schedule) (interleave.Run, error) {
 	if _, err := s.Control().Exec(ctx, p.setup); err != nil {

@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"testing"
+	"time"
 
 	"jbcheck/harness/pgtest"
 	"jbcheck/harness/protocol"
+	_ "jbcheck/harness/protocol/testvariants"
 	"jbcheck/harness/schedule"
 	"jbcheck/harness/shrink"
 	"jbcheck/harness/stress"
@@ -144,4 +147,45 @@ func containsAny(gs, want []model.Guarantee) bool {
 		}
 	}
 	return false
+}
+
+// TestShrinkAMidFlightViolationFromStress: a transfer made of two autocommit
+// statements breaks conservation only between them. A stress run audited
+// often enough sees it; shrinking, with one mid-flight audit allowed per
+// schedule, ends at two clients at most.
+func TestShrinkAMidFlightViolationFromStress(t *testing.T) {
+	v, err := protocol.Lookup("test-split-transfer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h *histories.History
+	for seed := int64(1); seed <= 5 && h == nil; seed++ {
+		var buf bytes.Buffer
+		cfg := stress.Config{Server: pgtest.Server(t), Variant: v, Clients: 4, Worlds: 1, Ops: 1500, Seed: seed, History: &buf, AuditEvery: time.Millisecond}
+		if _, err := stress.Run(context.Background(), cfg); err != nil {
+			t.Fatal(err)
+		}
+		got, err := histories.Read(&buf, "stress.jsonl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(histories.Check(got, histories.CheckOptions{}).Violated(), model.Conservation) {
+			h = got
+		}
+	}
+	if h == nil {
+		t.Fatal("5 stress runs audited every millisecond never saw the money in flight")
+	}
+	execs := executors(t, v)
+	for _, e := range execs {
+		e.Audits = 1
+	}
+	got, err := shrink.Shrink(context.Background(), execs, h, "stress.jsonl", shrink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("after %d candidates (%s): %s, world %s, in %v", got.Tried, got.From, got.Scenario, got.Scenario.World.String(), got.Elapsed)
+	if len(got.Scenario.Clients) > 2 || !slices.Contains(got.Result.Verdict.Violated(), model.Conservation) {
+		t.Errorf("shrunk to %s violating %v: want at most 2 clients and I4", got.Scenario, got.Result.Verdict.Violated())
+	}
 }

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestPackageBoundaries holds the layout to its promises: the engine
+// imports nothing of this module, and the offline commands' packages
+// (check reads histories; report, harness/report) link no database code.
+func TestPackageBoundaries(t *testing.T) {
+	deps := func(pkg string) []string {
+		out, err := exec.Command("go", "list", "-deps", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		return strings.Fields(string(out))
+	}
+	for _, d := range deps("jbcheck/harness/interleave") {
+		if strings.HasPrefix(d, "jbcheck/") && d != "jbcheck/harness/interleave" {
+			t.Errorf("harness/interleave imports %s: the engine must know no protocol", d)
+		}
+	}
+	for _, pkg := range []string{"jbcheck/histories", "jbcheck/harness/report"} {
+		for _, d := range deps(pkg) {
+			if strings.Contains(d, "jackc/pgx") || d == "jbcheck/harness/protocol" || d == "jbcheck/harness/postgres" {
+				t.Errorf("%s links %s: check and report must run with no database code", pkg, d)
+			}
+		}
+	}
+}
