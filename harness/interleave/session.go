@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Session is one session of a running schedule, handed to Run.Session.
@@ -51,6 +52,19 @@ func (s *Session) Op(begin func(), body func() error) error {
 func (s *Session) Step(label string) {
 	s.st.arrive(s, Statement{}, label)
 	s.st.send(event{session: s.id, kind: evEnd, tx: 'I', txBefore: 'I', tag: "STEP"})
+}
+
+// Raw runs one statement the program sends below pgx.Conn — a simple-query
+// message with several statements and all their result sets, say — as a
+// step like any other: it waits for its grant, may block, and its end (with
+// the command tag and error run returns) is reported as pgx's tracer would.
+func (s *Session) Raw(sql string, run func(pg *pgconn.PgConn) (pgconn.CommandTag, error)) error {
+	s.st.arrive(s, Statement{SQL: sql}, "")
+	pg := s.conn.pg.PgConn()
+	before := pg.TxStatus()
+	tag, err := run(pg)
+	s.st.send(event{session: s.id, kind: evEnd, err: err, tag: tag.String(), txBefore: before, tx: pg.TxStatus()})
+	return err
 }
 
 // Sleep waits until another session makes a change others could see (it
