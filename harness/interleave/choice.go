@@ -21,6 +21,9 @@ type Point struct {
 	// CurrentEnabled: the current session could move, so any choice but 0
 	// is a preemption (an audit included).
 	CurrentEnabled bool
+	// InFlight are the sessions whose statement is in flight, blocked on a
+	// lock: every other session is at its gate, asleep or done.
+	InFlight []int
 }
 
 // firstAwake is the first option that is not parked, or 0 if all are.
@@ -37,6 +40,23 @@ func (p Point) firstAwake() int {
 type Chooser interface {
 	Choose(p Point) int
 }
+
+// Director is a Chooser that directs every grant — a program replaying a
+// fixed order of steps, as isolationtester replays a permutation. Once the
+// sessions settle, the engine asks it whenever a session is at its gate or
+// a statement is in flight, even where one participant alone, or none,
+// could move, and it may answer Wait. The engine applies no reduction and
+// offers no audit at a Director's points; Choose is never called.
+type Director interface {
+	Chooser
+	// Direct returns an index into p.Options, or Wait.
+	Direct(p Point) int
+}
+
+// Wait is a Director's answer that grants nobody: the engine waits until a
+// statement in flight ends (the server releases or cancels it), lets the
+// sessions settle, and asks again.
+const Wait = -2
 
 // Replay makes the given choices, then keeps the current session running
 // (choice 0, or the first option not parked) once they run out.

@@ -21,19 +21,7 @@ func (s *scheduler) choose(enabled []int) int {
 			}
 		}
 	}
-	p := Point{Step: int(s.st.step.Load()), CurrentEnabled: slices.Contains(enabled, s.current)}
-	// The current session first, then the others in cyclic order after it.
-	start := 0
-	for i, c := range enabled {
-		if c > s.current {
-			start = i
-			break
-		}
-	}
-	if p.CurrentEnabled {
-		start = slices.Index(enabled, s.current)
-	}
-	p.Options = append(slices.Clone(enabled[start:]), enabled[:start]...)
+	p := s.point(enabled)
 	if s.mayAudit() {
 		p.Options = append(p.Options, AuditorID)
 	}
@@ -70,6 +58,50 @@ func (s *scheduler) choose(enabled []int) int {
 		s.current = picked
 	}
 	return picked
+}
+
+// point is the choice among the enabled sessions: the current session
+// first, then the others in cyclic order after it.
+func (s *scheduler) point(enabled []int) Point {
+	p := Point{Step: int(s.st.step.Load()), CurrentEnabled: slices.Contains(enabled, s.current)}
+	start := 0
+	for i, c := range enabled {
+		if c > s.current {
+			start = i
+			break
+		}
+	}
+	if p.CurrentEnabled {
+		start = slices.Index(enabled, s.current)
+	}
+	p.Options = append(slices.Clone(enabled[start:]), enabled[:start]...)
+	for i, st := range s.status {
+		if st == blocked || st == inStatement {
+			p.InFlight = append(p.InFlight, i)
+		}
+	}
+	return p
+}
+
+// direct asks a Director for the next grant: a session id, or Wait.
+func (s *scheduler) direct(d Director, enabled []int) (int, error) {
+	p := s.point(enabled)
+	p.Redundant, p.Parked = make([]bool, len(p.Options)), make([]bool, len(p.Options))
+	choice := d.Direct(p)
+	if choice == Wait {
+		if len(p.InFlight) == 0 {
+			return 0, fmt.Errorf("%w: the director waits, and no statement is in flight", ErrStuck)
+		}
+		return Wait, nil
+	}
+	if choice < 0 || choice >= len(p.Options) {
+		return 0, fmt.Errorf("%w: the director chose option %d of %d", ErrInternal, choice, len(p.Options))
+	}
+	s.res.Points = append(s.res.Points, p)
+	s.res.Choices = append(s.res.Choices, choice)
+	s.st.choose(choice)
+	s.current = p.Options[choice]
+	return s.current, nil
 }
 
 // mayAudit reports whether an audit is a choice here: the run has an

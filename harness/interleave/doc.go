@@ -28,6 +28,11 @@
 //     engine applies none to SQL it is not told about, except granting a
 //     bare BEGIN at once (it takes no snapshot and no lock).
 //
+// A Director is a chooser that replays a fixed order of steps (an
+// isolation spec's permutation): it is asked at every settled point, even
+// where one session alone or none can move, and may answer Wait — grant
+// nobody until the server ends a blocked statement.
+//
 // Background participants (a worker) are sessions that run until the
 // foreground is done; an auditor (Auditor) is a participant the engine can
 // run between any two steps, at most Tuning.Audits times per schedule,

@@ -33,6 +33,14 @@ type Config struct {
 	// blocked and none can be granted (default one minute): a deadlock that
 	// the server's detector does not resolve in that time is ErrStuck.
 	StuckTimeout time.Duration
+	// ExamineGrace bounds the wait, with a WaitLog, for the log to show that
+	// the deadlock detector examined a lock wait (default two seconds): a
+	// wait that lasted this long unexamined belongs to a session that set a
+	// long deadlock_timeout of its own — one meant not to be a deadlock's
+	// victim — and counts as examined. Programs whose sessions set such
+	// timeouts on purpose (isolation specs: '10s' for every session but the
+	// victim) set it lower, so that each of their waits does not cost it.
+	ExamineGrace time.Duration
 }
 
 // Errors of a run that are not the program's.
@@ -66,6 +74,9 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	if cfg.StuckTimeout == 0 {
 		cfg.StuckTimeout = time.Minute
+	}
+	if cfg.ExamineGrace == 0 {
+		cfg.ExamineGrace = 2 * time.Second
 	}
 	if cfg.ControlConfig == nil {
 		cfg.ControlConfig = cfg.ConnConfig

@@ -79,6 +79,18 @@ func (s *scheduler) loop(ctx context.Context, stopBackground context.CancelFunc)
 				sleepers = append(sleepers, i)
 			}
 		}
+		if d, ok := s.chooser.(Director); ok && (len(enabled) > 0 || s.inFlight()) {
+			pick, err := s.direct(d, enabled)
+			if err == nil && pick == Wait {
+				err = s.awaitServer(ctx)
+			} else if err == nil {
+				err = s.grant(pick)
+			}
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		if len(enabled) > 0 {
 			pick := s.choose(enabled)
 			if pick == AuditorID {
@@ -147,6 +159,11 @@ func (s *scheduler) backgroundNotDone() []int {
 	return left
 }
 
+// inFlight reports a statement in flight (settled: blocked on a lock).
+func (s *scheduler) inFlight() bool {
+	return slices.ContainsFunc(s.status, func(st status) bool { return st == blocked || st == inStatement })
+}
+
 func (s *scheduler) backgroundLeft() bool { return len(s.backgroundNotDone()) > 0 }
 
 func (s *scheduler) wake(sessions []int) {
@@ -199,7 +216,8 @@ func (s *scheduler) grant(pick int) error {
 	if !isBareBegin(next.stmt.SQL) {
 		s.sinceAttempt[pick]++ // a BEGIN changes nothing a symmetric session could tell apart
 	}
-	if c, ok := s.prog.(Commuter); ok && s.tuning.Reduce {
+	if c, ok := s.prog.(Commuter); ok && s.tuning.Reduce && !isBareBegin(next.stmt.SQL) {
+		// A BEGIN commutes with everything: it wakes no sleeping option.
 		for p := range s.parked {
 			if p == pick || !c.Commute(s.next[p].stmt, next.stmt) {
 				delete(s.parked, p)

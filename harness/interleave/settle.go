@@ -34,11 +34,6 @@ type WaitLog interface {
 // than a lock (a deferrable snapshot), or a long statement.
 const logFallback = 25 * time.Millisecond
 
-// examineGrace bounds the wait for a WaitLog line: a wait that has lasted
-// this long unexamined belongs to a session that set a long
-// deadlock_timeout of its own, whose detector will not run soon.
-const examineGrace = 2 * time.Second
-
 // settle waits until every session is at a gate, asleep, done, or blocked
 // on a lock the deadlock detector has examined: one select over every
 // session's events and, for statements in flight, a poll of the server once
@@ -307,7 +302,7 @@ func (s *scheduler) examined(ctx context.Context, w lockWait, waited time.Durati
 	if examined || waited < logFallback {
 		return examined, waiting, nil
 	}
-	if waited >= examineGrace {
+	if waited >= s.e.cfg.ExamineGrace {
 		return true, true, nil // a session with a long deadlock_timeout of its own
 	}
 	var waitType string
