@@ -28,11 +28,15 @@ calling random operations on a few small worlds; records every call in
 DIR/history.jsonl as it happens; then checks the history (linearizability
 with porcupine, invariants I1–I6 on a final audit of every world). On a
 violation, DIR/history.html shows the violating world. Ctrl-C stops the run
-cleanly: the history is complete up to that point and is still checked.
+cleanly: the history is complete up to that point and is still checked,
+and the exit status is 130 (143 for SIGTERM) whatever it shows: an
+interrupted run is not a pass.
 
 Without --dsn (or PGHOST), an embedded PostgreSQL is started and removed
 afterwards. With one, jbcheck creates and uses only a database of its own,
-jbcheck_<random>, and drops it at the end.`,
+jbcheck_<random>, and drops it at the end (a killed run's is left for
+jbcheck clean). Give its password in PGPASSWORD, ~/.pgpass or PGPASSFILE:
+on the command line, ps shows it to every local user.`,
 		run: runRun,
 	})
 }

@@ -35,12 +35,17 @@ history, picture, transcript and bug report.
 DIR (default verify-report/) gets summary.json, junit.xml (one test case per
 variant × check), index.html (the matrix, every check, links to every
 counterexample), counterexamples/NAME/ and runs/NAME/ (failing stress runs).
+A second run into DIR removes what the first wrote there (listed in
+DIR/.jbcheck-output) and nothing else; a DIR holding other files and no such
+list is refused.
 
 --quick cuts every budget (about a minute instead of a few); --variants
 checks only the variants named.
 
 Exit 0 when the gate passes; 1 when a correct variant violated a guarantee,
-a check could not decide, or a bug variant escaped; 2 on a usage error.`,
+a check could not decide, or a bug variant escaped; 2 on a usage or
+environment error; 130 or 143 when interrupted (the report keeps the checks
+that finished).`,
 		run: runVerify,
 	})
 }
