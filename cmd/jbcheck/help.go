@@ -39,8 +39,8 @@ func printHelp() {
 		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
 	}
 	b.WriteString("\nRun `jbcheck help COMMAND` for a command's flags.\n" +
-		"Exit status: 0 every guarantee held, 1 a violation or an undecided check, 2 a usage or environment error,\n"+
-		"130 or 143 interrupted (SIGINT, SIGTERM): an interrupted command never passes.\n"+
+		"Exit status: 0 every guarantee held, 1 a violation or an undecided check, 2 a usage or environment error,\n" +
+		"130 or 143 interrupted (SIGINT, SIGTERM): an interrupted command never passes.\n" +
 		"A --dsn password belongs in PGPASSWORD, ~/.pgpass or PGPASSFILE, not on the command line (docs/security.md).\n")
 	fmt.Fprint(os.Stdout, b.String())
 }
