@@ -50,7 +50,7 @@ func budgetFor(quick bool) budget {
 	if quick {
 		return budget{checks: 100, differential: 30, catchRounds: 10, schedules: 200, stressFor: 2 * time.Second, stressOps: 2000}
 	}
-	return budget{checks: 1000, differential: 200, catchRounds: 10, schedules: 2000, stressFor: 6 * time.Second, stressOps: 4000}
+	return budget{checks: 1000, differential: 200, catchRounds: 10, schedules: 1500, stressFor: 6 * time.Second, stressOps: 4000}
 }
 
 // Run runs every check of every variant and writes the report directory.
@@ -263,6 +263,12 @@ func (r *runner) explore(s Standard) func(context.Context, protocol.Variant, []*
 		budget := r.b.schedules
 		if s.Schedules > 0 {
 			budget = s.Schedules
+		}
+		if protocol.Lagging(v) {
+			// Every call of a lagging variant polls its worker: its
+			// schedules are several times longer, and as many would take
+			// most of the gate's time.
+			budget = budget * 2 / 5
 		}
 		rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: s.Strategy, Max: budget})
 		if err != nil {
