@@ -3,12 +3,19 @@ package interleave
 // AuditorID stands for the auditor among a Point's options.
 const AuditorID = -1
 
+// FaultID is the option that injects the k-th of the faults a Faulter
+// offers at a point; faults are options below AuditorID.
+func FaultID(k int) int { return -2 - k }
+
+// faultOf is the fault an option stands for, if it stands for one.
+func faultOf(option int) (int, bool) { return -2 - option, option <= -2 }
+
 // Point is a moment where more than one participant could move.
 type Point struct {
 	Step int // grants so far
 	// Options are session ids — the current session first when it can
-	// move, then the others in cyclic order — and, last, AuditorID when an
-	// audit may run here.
+	// move, then the others in cyclic order — then AuditorID when an audit
+	// may run here, then FaultID(k) for each fault that may be injected.
 	Options []int
 	// Redundant marks options whose run is symmetric to an earlier option's
 	// (Symmetric).
@@ -80,6 +87,7 @@ type Result struct {
 	Points     []Point // every point, in order
 	Steps      int     // statements granted
 	Audits     int     // mid-flight audits taken
+	Faults     int     // faults injected
 	Transcript []string
 	Outcome    Outcome
 }

@@ -25,6 +25,9 @@ func (s *scheduler) choose(enabled []int) int {
 	if s.mayAudit() {
 		p.Options = append(p.Options, AuditorID)
 	}
+	for k := range s.faultsOffered() {
+		p.Options = append(p.Options, FaultID(k))
+	}
 	if len(p.Options) == 1 {
 		s.current = p.Options[0]
 		return s.current
@@ -37,16 +40,16 @@ func (s *scheduler) choose(enabled []int) int {
 				p.Redundant[i] = seen[key]
 				seen[key] = true
 			}
-			p.Parked[i] = c != AuditorID && s.parked[c]
+			p.Parked[i] = c >= 0 && s.parked[c]
 		}
 	}
 	choice := s.chooser.Choose(p)
 	picked := p.Options[choice]
-	if c, ok := s.prog.(Commuter); ok && s.tuning.Reduce && picked != AuditorID {
+	if c, ok := s.prog.(Commuter); ok && s.tuning.Reduce && picked >= 0 {
 		// A depth-first explorer has run every awake option before this
 		// one: those that commute with it go to sleep.
 		for i, o := range p.Options[:choice] {
-			if o != AuditorID && !p.Redundant[i] && !p.Parked[i] && c.Commute(s.next[o].stmt, s.next[picked].stmt) {
+			if o >= 0 && !p.Redundant[i] && !p.Parked[i] && c.Commute(s.next[o].stmt, s.next[picked].stmt) {
 				s.parked[o] = true
 			}
 		}
@@ -54,10 +57,21 @@ func (s *scheduler) choose(enabled []int) int {
 	s.res.Points = append(s.res.Points, p)
 	s.res.Choices = append(s.res.Choices, choice)
 	s.st.choose(choice)
-	if picked != AuditorID {
+	if picked >= 0 {
 		s.current = picked
 	}
 	return picked
+}
+
+// faultsOffered are the faults that may be injected here: the run's, while
+// the schedule has faults left and the last choice was not one.
+func (s *scheduler) faultsOffered() []string {
+	f, ok := s.run.(Faulter)
+	if !ok || s.faults >= s.tuning.Faults || s.faulted {
+		return nil
+	}
+	s.offered = f.Faults()
+	return s.offered
 }
 
 // point is the choice among the enabled sessions: the current session
@@ -125,7 +139,7 @@ func (s *scheduler) mayAudit() bool {
 // sessions never are.
 func (s *scheduler) symmetryKey(c int) (string, bool) {
 	sym, ok := s.run.(Symmetric)
-	if !ok || c == AuditorID || s.roles[c].Background || s.sinceAttempt[c] != 0 {
+	if !ok || c < 0 || s.roles[c].Background || s.sinceAttempt[c] != 0 {
 		return "", false
 	}
 	key, ok := sym.SymmetryKey(c)

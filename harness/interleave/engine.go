@@ -125,7 +125,7 @@ func (e *Engine) Close() {
 }
 
 // session returns session i's connection, connecting it on first use or
-// again after an abandoned schedule closed it.
+// again after an abandoned schedule or a fault closed it.
 func (e *Engine) session(ctx context.Context, i int) (*conn, error) {
 	for len(e.sessions) <= i {
 		e.sessions = append(e.sessions, nil)
@@ -133,6 +133,16 @@ func (e *Engine) session(ctx context.Context, i int) (*conn, error) {
 	if c := e.sessions[i]; c != nil && !c.pg.IsClosed() {
 		return c, nil
 	}
+	c, err := e.connect(ctx, i)
+	if err != nil {
+		return nil, err
+	}
+	e.sessions[i] = c
+	return c, nil
+}
+
+// connect opens a connection for session i, with its gate.
+func (e *Engine) connect(ctx context.Context, i int) (*conn, error) {
 	g := &gate{}
 	cfg := e.cfg.ConnConfig()
 	if cfg.RuntimeParams == nil {
@@ -147,8 +157,22 @@ func (e *Engine) session(ctx context.Context, i int) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting session %d: %w", i, err)
 	}
-	e.sessions[i] = &conn{pg: pg, pid: pg.PgConn().PID(), gate: g}
-	return e.sessions[i], nil
+	return &conn{pg: pg, pid: pg.PgConn().PID(), gate: g}, nil
+}
+
+// ensureControl checks the control connection after a fault, and connects
+// it again if the fault broke it.
+func (e *Engine) ensureControl(ctx context.Context) error {
+	if _, err := e.control.pg.Exec(ctx, "SELECT 1"); err == nil {
+		return nil
+	}
+	e.control.pg.Close(ctx)
+	pg, err := pgx.ConnectConfig(ctx, e.cfg.ControlConfig())
+	if err != nil {
+		return fmt.Errorf("connecting the control connection again: %w", err)
+	}
+	e.control = &conn{pg: pg, pid: pg.PgConn().PID()}
+	return nil
 }
 
 // resetSQL returns a session to the state of a fresh connection — what
@@ -179,6 +203,14 @@ func (e *Engine) reset(ctx context.Context, n int) ([]*conn, error) {
 		wg.Go(func() { errs[i] = c.pg.PgConn().Exec(ctx, resetSQL).Close() })
 	}
 	wg.Wait()
+	for i, err := range errs {
+		if err != nil && conns[i].pg.IsClosed() {
+			// Broken by a fault of an earlier schedule: a new one is clean.
+			if conns[i], errs[i] = e.session(ctx, i); errs[i] == nil {
+				errs[i] = conns[i].pg.PgConn().Exec(ctx, resetSQL).Close()
+			}
+		}
+	}
 	for i, err := range errs {
 		if err != nil {
 			conns[i].pg.Close(ctx) // connected again next time

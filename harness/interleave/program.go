@@ -29,6 +29,8 @@ type Tuning struct {
 	Reduce bool
 	// Audits is how many mid-flight audits one schedule may take (Auditor).
 	Audits int
+	// Faults is how many faults one schedule may inject (Faulter).
+	Faults int
 }
 
 // Role is one session of a program.
@@ -69,6 +71,21 @@ type Auditor interface {
 	Audit(ctx context.Context, control *pgx.Conn) error
 }
 
+// Faulter is implemented by a Run that can inject faults between steps: a
+// crash of the server, a session's backend killed, a reply lost. The engine
+// offers each fault Faults lists as one more choice at every point, at most
+// Tuning.Faults per schedule, explored like a preemption, so every crash
+// point is explored and a schedule replays its fault exactly. A fault that
+// breaks connections is seen by the sessions when they next use them
+// (Session.Reconnect); the engine reconnects its control connection itself.
+type Faulter interface {
+	// Faults names the faults that can be injected now ("crash",
+	// "kill c1"), in a stable order.
+	Faults() []string
+	// Fault injects the k-th of them and returns once it is over.
+	Fault(ctx context.Context, k int) error
+}
+
 // Symmetric is implemented by a Run whose sessions can be interchangeable.
 // SymmetryKey is asked only for a session between attempts (no statement of
 // its current attempt run yet); two such sessions with equal keys lead to
@@ -94,13 +111,14 @@ type Statement struct {
 
 // Schedule is what a Run sees of the engine during one schedule.
 type Schedule struct {
-	control *pgx.Conn
-	state   *runState
+	engine *Engine
+	state  *runState
 }
 
 // Control is the engine's own connection, outside every schedule: for
-// setting up rows, auditing and judging.
-func (s *Schedule) Control() *pgx.Conn { return s.control }
+// setting up rows, auditing and judging. A fault may replace it: ask for it
+// each time.
+func (s *Schedule) Control() *pgx.Conn { return s.engine.control.pg }
 
 // Steps is the number of steps granted so far: the schedule's logical clock.
 func (s *Schedule) Steps() int64 { return s.state.step.Load() }

@@ -15,8 +15,8 @@ func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	st := newRunState(len(roles))
-	sch := &Schedule{control: e.control.pg, state: st}
+	st := newRunState(e, len(roles))
+	sch := &Schedule{engine: e, state: st}
 	run, err := p.Start(ctx, sch)
 	if err != nil {
 		return nil, fmt.Errorf("starting a schedule: %w", err)
@@ -33,7 +33,7 @@ func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error
 		close(st.stop) // abandon whatever is left
 		cancelSessions()
 		wg.Wait()
-		for _, c := range conns {
+		for _, c := range e.sessions {
 			c.gate.session.Store(nil)
 		}
 		stopBackground()
@@ -55,7 +55,9 @@ func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error
 		})
 	}
 	sc := newScheduler(e, p, run, roles, conns, st, ch)
-	if err := sc.loop(ctx, stopBackground); err != nil {
+	err = sc.loop(ctx, stopBackground)
+	copy(e.sessions, sc.conns) // sessions that reconnected keep their new connection
+	if err != nil {
 		return nil, err
 	}
 	sc.res.Steps = int(st.step.Load())

@@ -52,6 +52,9 @@ type scheduler struct {
 	granted      int // the session granted last: its lines come first in a pause
 	audits       int
 	audited      bool // the last choice was an audit
+	faults       int
+	faulted      bool     // the last choice was a fault
+	offered      []string // the faults offered at the last point
 	idleWakes    int  // rounds of waking sleepers without a step in between
 	res          Result
 	pause        map[int][]string
@@ -95,6 +98,12 @@ func (s *scheduler) loop(ctx context.Context, stopBackground context.CancelFunc)
 			pick := s.choose(enabled)
 			if pick == AuditorID {
 				if err := s.audit(ctx); err != nil {
+					return err
+				}
+				continue
+			}
+			if k, ok := faultOf(pick); ok {
+				if err := s.fault(ctx, k); err != nil {
 					return err
 				}
 				continue
@@ -224,7 +233,7 @@ func (s *scheduler) grant(pick int) error {
 			}
 		}
 	}
-	s.granted, s.audited = pick, false
+	s.granted, s.audited, s.faulted = pick, false, false
 	s.grantedAt[pick] = time.Now()
 	s.st.grants[pick] <- struct{}{}
 	return nil
@@ -242,9 +251,25 @@ func (s *scheduler) audit(ctx context.Context) error {
 	return nil
 }
 
+// fault injects the k-th fault offered, then makes sure the control
+// connection survived it.
+func (s *scheduler) fault(ctx context.Context, k int) error {
+	s.faults++
+	s.faulted = true
+	s.res.Faults++
+	label := s.offered[k]
+	s.res.Transcript = append(s.res.Transcript, fmt.Sprintf("%4s  fault: %s", "", label))
+	if err := s.run.(Faulter).Fault(ctx, k); err != nil {
+		return fmt.Errorf("injecting %s: %w", label, err)
+	}
+	return s.e.ensureControl(ctx)
+}
+
 func (s *scheduler) handle(ev event) error {
 	c := ev.session
 	switch ev.kind {
+	case evReconnect:
+		s.conns[c] = ev.conn
 	case evGate:
 		s.status[c], s.next[c] = atGate, ev
 	case evEnd:

@@ -87,6 +87,21 @@ func (s *Session) Logf(format string, args ...any) {
 	s.st.send(event{session: s.id, kind: evLog, text: fmt.Sprintf(format, args...)})
 }
 
+// Reconnect replaces the session's connection — after a fault broke it —
+// with a new one, gated like the first. Connecting is no step.
+func (s *Session) Reconnect(ctx context.Context) error {
+	s.conn.gate.session.Store(nil)
+	s.conn.pg.Close(ctx)
+	c, err := s.st.engine.connect(ctx, s.id)
+	if err != nil {
+		return err
+	}
+	c.gate.session.Store(s)
+	s.conn = c
+	s.st.send(event{session: s.id, kind: evReconnect, conn: c})
+	return nil
+}
+
 // Steps is the schedule's logical clock: steps granted so far.
 func (s *Session) Steps() int64 { return s.st.step.Load() }
 

@@ -16,6 +16,7 @@ const (
 	evOpStart                  // an operation began (its first step is not granted yet)
 	evOpEnd                    // an operation returned
 	evDone                     // the session's body returned (err: why, if early)
+	evReconnect                // the session has a new connection (conn)
 )
 
 type event struct {
@@ -28,11 +29,13 @@ type event struct {
 	txBefore byte   // transaction status before and after the statement
 	tx       byte
 	text     string
+	conn     *conn
 }
 
 // runState is what the sessions' goroutines share with the scheduler during
 // one schedule.
 type runState struct {
+	engine *Engine
 	events chan event
 	grants []chan struct{}
 	wakes  []chan struct{}
@@ -43,8 +46,8 @@ type runState struct {
 	made []int // the choices made so far
 }
 
-func newRunState(sessions int) *runState {
-	st := &runState{events: make(chan event, 64*sessions), stop: make(chan struct{})}
+func newRunState(e *Engine, sessions int) *runState {
+	st := &runState{engine: e, events: make(chan event, 64*sessions), stop: make(chan struct{})}
 	for range sessions {
 		st.grants = append(st.grants, make(chan struct{}, 1))
 		st.wakes = append(st.wakes, make(chan struct{}, 1))
