@@ -30,6 +30,9 @@ type Finding struct {
 	World     int64           `json:"world"`
 	Detail    string          `json:"detail"`
 	Lines     []int           `json:"lines,omitempty"` // history lines of the operations involved
+	// atAudit: an L finding whose first unplaceable operation is the final
+	// audit — a stored state no order of the calls reaches.
+	atAudit bool
 }
 
 // Verdict is the outcome of checking a history.
@@ -168,7 +171,7 @@ func CheckContext(ctx context.Context, h *History, opts CheckOptions) (Verdict, 
 	for _, g := range model.Guarantees {
 		v.Statuses[g] = Held
 	}
-	v.Statuses[model.Durability], v.Statuses[model.Atomicity] = NotApplicable, NotApplicable
+	judgeFaults(h, &v)
 	for _, f := range v.Findings {
 		if f.Status == Violated || v.Statuses[f.Guarantee] != Violated {
 			v.Statuses[f.Guarantee] = f.Status
@@ -208,6 +211,7 @@ func explainIllegal(world int64, ops []porcupine.Operation, info porcupine.Linea
 	what := fmt.Sprintf("client %d's %s", meta.Client, model.DescribeOperation(op.Input, op.Output))
 	if op.Input.(model.Input).Op == model.OpAudit {
 		what = "the final " + model.DescribeOperation(op.Input, op.Output) + ", a state no order of the calls reaches"
+		f.atAudit = true
 	}
 	f.Detail = fmt.Sprintf("world %d: no order of its %d operations explains every answer; the first that cannot be placed is %s (line %d), after %d operations that can",
 		world, len(ops), what, meta.InvokeLine, len(longest))

@@ -46,14 +46,23 @@ type Kind string
 // Event kinds. An invoke is followed by exactly one completion from the same
 // client: ok (it happened, with this output), fail (it certainly did not
 // happen) or info (unknown whether it happened). An audit is a world's
-// stored state read at the end of the run.
+// stored state read at the end of the run. A fault is something the harness
+// did to the system under test — a crash, a killed session, a lost reply —
+// with its start (time) and end.
 const (
 	Invoke Kind = "invoke"
 	OK     Kind = "ok"
 	Fail   Kind = "fail"
 	Info   Kind = "info"
 	Audit  Kind = "audit"
+	Fault  Kind = "fault"
 )
+
+// FaultKinds are the faults a history can record (harness/fault injects
+// them): a server crash and restart, a session's backend killed, its
+// statement cancelled, a reply lost after the server acted on the request,
+// the server paused.
+var FaultKinds = []string{"crash", "kill", "cancel", "lose-reply", "pause"}
 
 // Event is one line after the header.
 type Event struct {
@@ -71,6 +80,13 @@ type Event struct {
 	Quiescent *bool           `json:"quiescent,omitempty"`
 	Snapshot  *model.Snapshot `json:"snapshot,omitempty"`
 
+	// Fault only: which fault (crash, kill, cancel, lose-reply, pause), what
+	// it hit ("server", or a client such as "c3"), and when it ended. A
+	// fault belongs to no world.
+	Fault  string `json:"fault,omitempty"`
+	Target string `json:"target,omitempty"`
+	End    int64  `json:"end,omitempty"`
+
 	// Line is the event's line number in its file (not written).
 	Line int `json:"-"`
 }
@@ -80,6 +96,7 @@ type History struct {
 	Header Header
 	Events []Event // invokes and completions, in file order
 	Audits []Event // audit events, in file order
+	Faults []Event // fault events, in file order
 	// Truncated reports that the last line was cut short (the writer was
 	// killed mid-line) and was dropped.
 	Truncated bool

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"syscall"
 
 	"jbcheck/model"
@@ -151,9 +153,21 @@ func readHeader(raw []byte, h *Header, fail func(string, ...any) error) error {
 func readEvent(raw []byte, line int, h *History, pending map[int]Event, money map[int64]int64, fail func(string, ...any) error) error {
 	var e Event
 	if err := strictUnmarshal(raw, &e); err != nil {
-		return fail("expected an event (a JSON object with \"type\": invoke, ok, fail, info or audit): %v", err)
+		return fail("expected an event (a JSON object with \"type\": invoke, ok, fail, info, audit or fault): %v", err)
 	}
 	e.Line = line
+	if e.Type == Fault {
+		switch {
+		case !slices.Contains(FaultKinds, e.Fault):
+			return fail("fault %q: expected one of %s", e.Fault, strings.Join(FaultKinds, ", "))
+		case e.Target == "":
+			return fail("a fault needs a \"target\": \"server\" or a client such as \"c3\"")
+		case e.End < e.Time:
+			return fail("a fault that ends (%d) before it starts (%d)", e.End, e.Time)
+		}
+		h.Faults = append(h.Faults, e)
+		return nil
+	}
 	world, known := h.Header.Worlds[e.World]
 	if !known {
 		return fail("world %d is not declared in the header's \"worlds\"", e.World)
@@ -208,7 +222,7 @@ func readEvent(raw []byte, line int, h *History, pending map[int]Event, money ma
 		}
 		h.Audits = append(h.Audits, e)
 	default:
-		return fail("unknown event type %q: expected invoke, ok, fail, info or audit", e.Type)
+		return fail("unknown event type %q: expected invoke, ok, fail, info, audit or fault", e.Type)
 	}
 	return nil
 }

@@ -22,8 +22,9 @@ type Options struct {
 	// BinDir holds initdb and postgres for the embedded cluster; empty means
 	// search (see FindBinaries).
 	BinDir string
-	// Fsync turns fsync, synchronous_commit and full_page_writes on in the
-	// embedded cluster: needed by crash and durability tests, slower.
+	// Fsync turns fsync and full_page_writes on in the embedded cluster
+	// (synchronous_commit is always on): needed only to survive an
+	// operating-system crash, which no test here makes; slower.
 	Fsync bool
 	// KeepDatabase leaves the jbcheck_* database on a DSN server after Stop.
 	KeepDatabase bool

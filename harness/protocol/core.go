@@ -89,7 +89,7 @@ func (c core) lockGroup(ctx context.Context, q querier, world int64, group strin
 // Join implements Variant.
 func (c core) Join(ctx context.Context, conn *pgx.Conn, world int64, user, group string) (model.Result, error) {
 	var result model.Result
-	err := c.do(ctx, conn, true, func(q querier) error {
+	err := c.do(ctx, conn, true, once(ctx, world, &result, func(q querier) error {
 		g, err := c.readGroup(ctx, q, world, group, user)
 		if err != nil {
 			return err
@@ -110,7 +110,7 @@ func (c core) Join(ctx context.Context, conn *pgx.Conn, world int64, user, group
 			result = model.InsufficientFunds
 		}
 		return err
-	})
+	}))
 	return result, c.settled(ctx, conn, err)
 }
 
@@ -146,7 +146,7 @@ func (c core) readGroup(ctx context.Context, q querier, world int64, group, user
 // Leave implements Variant.
 func (c core) Leave(ctx context.Context, conn *pgx.Conn, world int64, user, group string) (model.Result, error) {
 	var result model.Result
-	err := c.do(ctx, conn, true, func(q querier) error {
+	err := c.do(ctx, conn, true, once(ctx, world, &result, func(q querier) error {
 		_, fee, err := c.lockGroup(ctx, q, world, group)
 		if err != nil {
 			return err
@@ -161,22 +161,24 @@ func (c core) Leave(ctx context.Context, conn *pgx.Conn, world int64, user, grou
 		}
 		result = model.Left
 		return c.keeper().post(ctx, q, world, "leave", entry{wallet(user), fee}, entry{pot(group), -fee})
-	})
+	}))
 	return result, c.settled(ctx, conn, err)
 }
 
-// Deposit implements Variant: one statement, atomic on its own.
+// Deposit implements Variant: one statement, atomic on its own — in a
+// transaction with its operation record when the caller named the call.
 func (c core) Deposit(ctx context.Context, conn *pgx.Conn, world int64, user string, amount int64) error {
-	err := c.do(ctx, conn, false, func(q querier) error {
+	result := model.OK
+	err := c.do(ctx, conn, OperationID(ctx) != "", once(ctx, world, &result, func(q querier) error {
 		return c.keeper().post(ctx, q, world, "deposit", entry{wallet(user), amount})
-	})
+	}))
 	return c.settled(ctx, conn, err)
 }
 
 // Transfer implements Variant.
 func (c core) Transfer(ctx context.Context, conn *pgx.Conn, world int64, from, to string, amount int64) (model.Result, error) {
 	var result model.Result
-	err := c.do(ctx, conn, true, func(q querier) error {
+	err := c.do(ctx, conn, true, once(ctx, world, &result, func(q querier) error {
 		// Both wallets, in name order, so that opposite transfers cannot
 		// deadlock (a deadlock costs a second: PostgreSQL's deadlock_timeout).
 		if _, err := q.Exec(ctx, `SELECT 1 FROM accounts WHERE world = $1 AND kind = 'wallet' AND owner IN ($2, $3)
@@ -190,7 +192,7 @@ func (c core) Transfer(ctx context.Context, conn *pgx.Conn, world int64, from, t
 			result = model.InsufficientFunds
 		}
 		return err
-	})
+	}))
 	return result, c.settled(ctx, conn, err)
 }
 

@@ -50,3 +50,14 @@ CREATE TABLE IF NOT EXISTS ledger (
 );
 CREATE INDEX IF NOT EXISTS ledger_account ON ledger (world, kind, owner);
 CREATE INDEX IF NOT EXISTS ledger_unapplied ON ledger (id) WHERE NOT applied;
+
+-- The calls that ran, by the id their caller gave them (protocol.OperationID)
+-- and the answer they gave: a caller that lost a reply retries under the same
+-- id, and the variants that keep their calls idempotent answer the retry from
+-- here instead of running the call twice.
+CREATE TABLE IF NOT EXISTS operations (
+    world  bigint NOT NULL,
+    id     text   NOT NULL,
+    result text   NOT NULL,
+    PRIMARY KEY (world, id)
+);

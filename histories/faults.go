@@ -1,0 +1,67 @@
+package histories
+
+import (
+	"fmt"
+	"slices"
+
+	"jbcheck/model"
+)
+
+// judgeFaults decides durability (D) and atomicity (A), which only faults
+// can test. Without a fault in the history both are not applicable. With
+// one, A applies; with a crash, D applies too. A call a fault cut off is
+// recorded as info — it may or may not have happened, and porcupine lets it
+// be either — so what remains unexplained is a finding:
+//
+//   - A, a half-done call: in a world where a call was cut off, an
+//     invariant is broken — the call did part of its work (a member who
+//     never paid, money debited and never credited).
+//   - D, a lost acknowledged write: after a crash, the final audit is a
+//     state no order of the calls reaches while every invariant holds — the
+//     books agree with themselves but miss something a client was told had
+//     happened.
+//
+// The embedded cluster runs with fsync off: a server crash is modelled (the
+// processes die, the operating system keeps what they wrote), an operating
+// system crash is not.
+func judgeFaults(h *History, v *Verdict) {
+	v.Statuses[model.Durability], v.Statuses[model.Atomicity] = NotApplicable, NotApplicable
+	if len(h.Faults) == 0 {
+		return
+	}
+	v.Statuses[model.Atomicity] = Held
+	crashed := slices.ContainsFunc(h.Faults, func(e Event) bool { return e.Fault == "crash" })
+	if crashed {
+		v.Statuses[model.Durability] = Held
+	}
+	cutOff := map[int64]int{} // calls cut off, per world
+	for _, e := range h.Events {
+		if e.Type == Info {
+			cutOff[e.World]++
+		}
+	}
+	broken := map[int64][]Finding{} // invariant violations, per world
+	for _, f := range v.Findings {
+		if f.Status == Violated && f.Guarantee != model.Linearizable {
+			broken[f.World] = append(broken[f.World], f)
+		}
+	}
+	judged := map[int64]bool{}
+	for _, f := range slices.Clone(v.Findings) {
+		if f.Status != Violated || judged[f.World] {
+			continue
+		}
+		switch {
+		case cutOff[f.World] > 0 && len(broken[f.World]) > 0:
+			b := broken[f.World][0]
+			v.Findings = append(v.Findings, Finding{Guarantee: model.Atomicity, Status: Violated, World: f.World, Lines: b.Lines,
+				Detail: fmt.Sprintf("half-done call: %d call(s) of world %d were cut off by a fault, and world %d is left with %s broken: %s",
+					cutOff[f.World], f.World, f.World, b.Guarantee, b.Detail)})
+			judged[f.World] = true
+		case crashed && f.atAudit && len(broken[f.World]) == 0:
+			v.Findings = append(v.Findings, Finding{Guarantee: model.Durability, Status: Violated, World: f.World, Lines: f.Lines,
+				Detail: "lost acknowledged write: after the crash, " + f.Detail})
+			judged[f.World] = true
+		}
+	}
+}
