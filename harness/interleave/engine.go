@@ -19,6 +19,10 @@ type Config struct {
 	// ControlConfig is the control connection's configuration (default:
 	// ConnConfig's, without the tracer).
 	ControlConfig func() *pgx.ConnConfig
+	// Adjust, when set, changes session i's configuration before each of
+	// its connections is made — to wrap its dialer, say, so that a fault can
+	// reach the session's network connection.
+	Adjust func(session int, cfg *pgx.ConnConfig)
 	// WaitLog, when set, tells for certain when PostgreSQL's deadlock
 	// detector has examined a lock wait. Sessions then run with
 	// deadlock_timeout = 1ms and log_lock_waits = on (settings only a
@@ -151,6 +155,9 @@ func (e *Engine) connect(ctx context.Context, i int) (*conn, error) {
 	if e.cfg.WaitLog != nil {
 		cfg.RuntimeParams["deadlock_timeout"] = "1ms"
 		cfg.RuntimeParams["log_lock_waits"] = "on"
+	}
+	if e.cfg.Adjust != nil {
+		e.cfg.Adjust(i, cfg)
 	}
 	cfg.Tracer = g // pgx copies the tracer when it connects
 	pg, err := pgx.ConnectConfig(ctx, cfg)

@@ -27,6 +27,9 @@ func (s *Session) ID() int { return s.id }
 // Name is the session's role name.
 func (s *Session) Name() string { return s.role.Name }
 
+// PID is the backend process id of the session's connection.
+func (s *Session) PID() uint32 { return s.conn.pid }
+
 // Conn is the session's own connection. Every statement sent on it waits
 // for the engine's grant.
 func (s *Session) Conn() *pgx.Conn { return s.conn.pg }
