@@ -13,8 +13,8 @@ import (
 // recorded as info — it may or may not have happened, and porcupine lets it
 // be either — so what remains unexplained is a finding:
 //
-//   - A, a half-done call: in a world where a call was cut off, an
-//     invariant is broken — the call did part of its work (a member who
+//   - A, a half-done call: in a world where a call was cut off (info, or
+//     sent again after its connection was lost), an invariant is broken — the call did part of its work (a member who
 //     never paid, money debited and never credited).
 //   - D, a lost acknowledged write: after a crash, the final audit is a
 //     state no order of the calls reaches while every invariant holds — the
@@ -34,9 +34,9 @@ func judgeFaults(h *History, v *Verdict) {
 	if crashed {
 		v.Statuses[model.Durability] = Held
 	}
-	cutOff := map[int64]int{} // calls cut off, per world
+	cutOff := map[int64]int{} // calls cut off (info, or sent again), per world
 	for _, e := range h.Events {
-		if e.Type == Info {
+		if e.Type == Info || e.Retried {
 			cutOff[e.World]++
 		}
 	}

@@ -73,6 +73,10 @@ type Event struct {
 	Input  *model.Input  `json:"input,omitempty"`  // invoke
 	Output *model.Output `json:"output,omitempty"` // ok
 	Error  string        `json:"error,omitempty"`  // fail, info
+	// Retried marks a completion of a call whose connection was lost and
+	// which its client sent again under the same operation id: the answer
+	// is the retry's, and a fault cut the call off once.
+	Retried bool `json:"retried,omitempty"`
 	Time   int64         `json:"time"`             // stress: ns since the start; schedule: step
 
 	// Audit only: the world's stored state, and whether every background

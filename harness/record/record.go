@@ -50,8 +50,19 @@ func (r *Recorder) Invoke(client int, in model.Input) error {
 // Complete records the end of an operation invoked before: ok with out,
 // or, with err, fail or info as Classify decides. It returns the kind.
 func (r *Recorder) Complete(client int, in model.Input, out model.Output, err error) (histories.Kind, error) {
+	return r.complete(client, in, out, err, false)
+}
+
+// CompleteRetried is Complete for a call whose connection was lost and
+// which was sent again under the same operation id: out and err are the
+// retry's, and the history marks the completion as retried.
+func (r *Recorder) CompleteRetried(client int, in model.Input, out model.Output, err error) (histories.Kind, error) {
+	return r.complete(client, in, out, err, true)
+}
+
+func (r *Recorder) complete(client int, in model.Input, out model.Output, err error, retried bool) (histories.Kind, error) {
 	kind := Classify(err)
-	done := histories.Event{Type: kind, Client: client, World: in.World, Op: in.Op, Time: r.clock(kind)}
+	done := histories.Event{Type: kind, Client: client, World: in.World, Op: in.Op, Time: r.clock(kind), Retried: retried}
 	switch done.Type {
 	case histories.OK:
 		done.Output = &out
