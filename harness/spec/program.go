@@ -89,8 +89,8 @@ func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave
 type run struct {
 	p        *program
 	sessions []*sessionRec
-	steps    [][]*opRec // per session, its steps' executions, in order
-	setups   []*opRec   // per session (nil without a setup block)
+	steps    [][]*opRec      // per session, its steps' executions, in order
+	setups   []*opRec        // per session (nil without a setup block)
 	out      strings.Builder // what isolationtester prints on standard output
 	errOut   strings.Builder // ... and on standard error
 
