@@ -90,6 +90,20 @@ func (r *Recorder) Audit(world int64, read func() (model.Snapshot, error), quies
 	return r.w.Append(histories.Event{Type: histories.Audit, World: world, Time: at, Snapshot: &snap, Quiescent: &quiescent})
 }
 
+// Fault injects a fault with inject and records it: kind is the fault's
+// name (one of histories.FaultKinds), target "server" or the client it hit
+// ("c3"). The event is stamped before inject starts and after it returns.
+// A fault is recorded only when inject returns nil — it took effect; its
+// error is returned otherwise, as is an error writing the history.
+func (r *Recorder) Fault(kind, target string, inject func() error) error {
+	start := r.clock(histories.Fault)
+	if err := inject(); err != nil {
+		return err
+	}
+	end := r.clock(histories.Fault)
+	return r.w.Append(histories.Event{Type: histories.Fault, Fault: kind, Target: target, Time: start, End: end})
+}
+
 // Counts are the completions recorded so far.
 func (r *Recorder) Counts() (ok, fail, info int64) {
 	return r.ok.Load(), r.fail.Load(), r.info.Load()
