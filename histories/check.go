@@ -30,9 +30,9 @@ type Finding struct {
 	World     int64           `json:"world"`
 	Detail    string          `json:"detail"`
 	Lines     []int           `json:"lines,omitempty"` // history lines of the operations involved
-	// atAudit: an L finding whose first unplaceable operation is the final
-	// audit — a stored state no order of the calls reaches.
-	atAudit bool
+	// invoked is when an L finding's first unplaceable operation was
+	// invoked (for the final audit: when it read).
+	invoked int64
 }
 
 // Verdict is the outcome of checking a history.
@@ -211,8 +211,8 @@ func explainIllegal(world int64, ops []porcupine.Operation, info porcupine.Linea
 	what := fmt.Sprintf("client %d's %s", meta.Client, model.DescribeOperation(op.Input, op.Output))
 	if op.Input.(model.Input).Op == model.OpAudit {
 		what = "the final " + model.DescribeOperation(op.Input, op.Output) + ", a state no order of the calls reaches"
-		f.atAudit = true
 	}
+	f.invoked = op.Call
 	f.Detail = fmt.Sprintf("world %d: no order of its %d operations explains every answer; the first that cannot be placed is %s (line %d), after %d operations that can",
 		world, len(ops), what, meta.InvokeLine, len(longest))
 	f.Lines = []int{meta.InvokeLine}

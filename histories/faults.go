@@ -16,10 +16,10 @@ import (
 //   - A, a half-done call: in a world where a call was cut off (info, or
 //     sent again after its connection was lost), an invariant is broken — the call did part of its work (a member who
 //     never paid, money debited and never credited).
-//   - D, a lost acknowledged write: after a crash, the final audit is a
-//     state no order of the calls reaches while every invariant holds — the
-//     books agree with themselves but miss something a client was told had
-//     happened.
+//   - D, a lost acknowledged write: an operation that began after a crash —
+//     a read, the final audit — saw a state no order of the calls reaches,
+//     while every invariant holds: the books agree with themselves but miss
+//     something a client was told had happened.
 //
 // The embedded cluster runs with fsync off: a server crash is modelled (the
 // processes die, the operating system keeps what they wrote), an operating
@@ -30,7 +30,12 @@ func judgeFaults(h *History, v *Verdict) {
 		return
 	}
 	v.Statuses[model.Atomicity] = Held
-	crashed := slices.ContainsFunc(h.Faults, func(e Event) bool { return e.Fault == "crash" })
+	crashed, firstCrash := false, int64(0)
+	for _, e := range h.Faults {
+		if e.Fault == "crash" && !crashed {
+			crashed, firstCrash = true, e.Time
+		}
+	}
 	if crashed {
 		v.Statuses[model.Durability] = Held
 	}
@@ -58,7 +63,7 @@ func judgeFaults(h *History, v *Verdict) {
 				Detail: fmt.Sprintf("half-done call: %d call(s) of world %d were cut off by a fault, and world %d is left with %s broken: %s",
 					cutOff[f.World], f.World, f.World, b.Guarantee, b.Detail)})
 			judged[f.World] = true
-		case crashed && f.atAudit && len(broken[f.World]) == 0:
+		case crashed && f.Guarantee == model.Linearizable && f.invoked >= firstCrash && len(broken[f.World]) == 0:
 			v.Findings = append(v.Findings, Finding{Guarantee: model.Durability, Status: Violated, World: f.World, Lines: f.Lines,
 				Detail: "lost acknowledged write: after the crash, " + f.Detail})
 			judged[f.World] = true

@@ -76,8 +76,8 @@ type Event struct {
 	// Retried marks a completion of a call whose connection was lost and
 	// which its client sent again under the same operation id: the answer
 	// is the retry's, and a fault cut the call off once.
-	Retried bool `json:"retried,omitempty"`
-	Time   int64         `json:"time"`             // stress: ns since the start; schedule: step
+	Retried bool  `json:"retried,omitempty"`
+	Time    int64 `json:"time"` // stress: ns since the start; schedule: step
 
 	// Audit only: the world's stored state, and whether every background
 	// process had caught up when it was read.

@@ -16,6 +16,10 @@ type ScenarioHeader struct {
 	// Audits is how many mid-flight audits a schedule could take: it
 	// decides where the choices are, so a schedule replays only with it.
 	Audits int `json:"audits,omitempty"`
+	// Faults are the faults a schedule could inject between its steps, at
+	// most MaxFaults of them: they too decide where the choices are.
+	Faults    []string `json:"faults,omitempty"`
+	MaxFaults int      `json:"max_faults,omitempty"`
 }
 
 // ScenarioOf reads the scenario a schedule-mode history records in its

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"jbcheck/harness/fault"
 	"jbcheck/harness/protocol"
 	"jbcheck/harness/schedule"
 	"jbcheck/model"
@@ -54,6 +55,8 @@ func runExplore(ctx context.Context, args []string) error {
 	keepGoing := fs.Bool("keep-going", false, "explore past the first violation")
 	noReduce := fs.Bool("no-reduce", false, "turn the reductions off (to compare counts)")
 	audits := fs.Int("audits", 1, "mid-flight audits a schedule may take, between two statements of a call (0: final audit only)")
+	faultList := fs.String("faults", "", "faults to inject between steps, at every point: crash, kill, lose-reply (comma-separated)")
+	maxFaults := fs.Int("max-faults", 1, "faults one schedule may inject, at most")
 	parallel := fs.Int("parallel", runtime.NumCPU(), "explore this many subtrees at once, each on connections of its own")
 	outDir := fs.String("out", "", "directory for the counterexample (default out/explore-VARIANT-TIME)")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
@@ -81,6 +84,16 @@ func runExplore(ctx context.Context, args []string) error {
 	if *audits < 0 {
 		return fmt.Errorf("%w: --audits must be 0 or more", errUsage)
 	}
+	var faults []fault.Fault
+	if *faultList != "" {
+		if faults, err = fault.Parse(*faultList); err != nil {
+			return fmt.Errorf("%w: --faults: %v", errUsage, err)
+		}
+		if *maxFaults < 1 {
+			return fmt.Errorf("%w: --max-faults must be at least 1 with --faults", errUsage)
+		}
+		*parallel = 1 // a crash hits every lane's connections
+	}
 	if *outDir == "" {
 		*outDir = filepath.Join("out", fmt.Sprintf("explore-%s-%s", v.Info().Name, time.Now().Format("20060102-150405")))
 	}
@@ -102,6 +115,9 @@ func runExplore(ctx context.Context, args []string) error {
 	for _, exec := range execs {
 		exec.Reduce = !*noReduce
 		exec.Audits = *audits
+		if err := exec.SetFaults(faults, *maxFaults); err != nil {
+			return fmt.Errorf("%w: --faults: %v", errUsage, err)
+		}
 		exec.Command = commandLine("explore", args)
 	}
 	var progress func(int)

@@ -73,7 +73,9 @@ func runReplay(ctx context.Context, args []string) error {
 		return err
 	}
 	defer exec.Close()
-	exec.Reduce, exec.Audits = recorded.Reduce, recorded.Audits
+	if err := exec.Recorded(recorded); err != nil {
+		return err
+	}
 	exec.Command = commandLine("replay", args)
 	choices := interleave.Replay(h.Header.Schedule)
 	res, err := exec.Run(ctx, sc, &choices)

@@ -55,7 +55,7 @@ type scheduler struct {
 	faults       int
 	faulted      bool     // the last choice was a fault
 	offered      []string // the faults offered at the last point
-	idleWakes    int  // rounds of waking sleepers without a step in between
+	idleWakes    int      // rounds of waking sleepers without a step in between
 	res          Result
 	pause        map[int][]string
 }

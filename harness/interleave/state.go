@@ -9,14 +9,14 @@ import (
 type eventKind int
 
 const (
-	evGate    eventKind = iota // at the start of a step, waiting for its grant
-	evEnd                      // a step finished
-	evSleep                    // asleep until another session changes something
-	evLog                      // a transcript line of the session's
-	evOpStart                  // an operation began (its first step is not granted yet)
-	evOpEnd                    // an operation returned
-	evDone                     // the session's body returned (err: why, if early)
-	evReconnect                // the session has a new connection (conn)
+	evGate      eventKind = iota // at the start of a step, waiting for its grant
+	evEnd                        // a step finished
+	evSleep                      // asleep until another session changes something
+	evLog                        // a transcript line of the session's
+	evOpStart                    // an operation began (its first step is not granted yet)
+	evOpEnd                      // an operation returned
+	evDone                       // the session's body returned (err: why, if early)
+	evReconnect                  // the session has a new connection (conn)
 )
 
 type event struct {

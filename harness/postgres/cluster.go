@@ -154,6 +154,10 @@ func (c *cluster) start(ctx context.Context) error {
 		// server crash (the processes die, the OS keeps what they wrote)
 		// loses no acknowledged write. An OS crash is not modelled.
 		"-c", "fsync="+fsync, "-c", "synchronous_commit=on", "-c", "full_page_writes="+fsync,
+		// An asynchronous commit (synchronous_commit = off, a bug variant's
+		// choice) reaches the WAL only on the WAL writer's next round: a
+		// long round makes a crash right after one lose it every time.
+		"-c", "wal_writer_delay=10s",
 		"-c", "max_connections="+strconv.Itoa(MaxConnections), "-c", "shared_buffers=64MB",
 		"-c", "max_locks_per_transaction=256", "-c", "log_min_messages=warning",
 		// The interleaving engine reads lock-wait lines (WaitLog): epoch

@@ -38,6 +38,9 @@ type Info struct {
 	// Breaks lists the guarantees a bug variant breaks; empty for a correct
 	// variant, which must keep every guarantee.
 	Breaks []model.Guarantee
+	// FaultOnly marks a bug only faults reveal (a crash, a lost reply): the
+	// release gate hunts it with faults alone.
+	FaultOnly bool
 }
 
 // Correct reports whether the variant is meant to keep every guarantee.

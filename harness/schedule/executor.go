@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"jbcheck/harness/fault"
 	"jbcheck/harness/interleave"
 	"jbcheck/harness/postgres"
 	"jbcheck/harness/protocol"
@@ -29,6 +30,9 @@ type Executor struct {
 	Audits int
 	// Command is recorded in every history's header.
 	Command string
+
+	faults    []fault.Fault // offered between steps (SetFaults)
+	maxFaults int
 }
 
 // NewExecutors opens lanes executors for v, for explorations that run
@@ -86,6 +90,9 @@ func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.
 			return c
 		},
 	}
+	// Sessions reach the server through fault links, so that a fault can
+	// lose one's reply.
+	cfg.Adjust = func(_ int, c *pgx.ConnConfig) { fault.Dial(c, nil) }
 	log, err := server.WaitLog()
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -40,7 +41,11 @@ func (p *program) Roles() []interleave.Role {
 
 // Tuning implements interleave.Program.
 func (p *program) Tuning() interleave.Tuning {
-	return interleave.Tuning{Reduce: p.e.Reduce, Audits: p.e.Audits}
+	t := interleave.Tuning{Reduce: p.e.Reduce, Audits: p.e.Audits}
+	if p.e.faulty() {
+		t.Faults = p.e.maxFaults
+	}
+	return t
 }
 
 // Start implements interleave.Program: a fresh world and a history.
@@ -49,9 +54,15 @@ func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave
 	if err != nil {
 		return nil, err
 	}
-	scenario, _ := json.Marshal(histories.ScenarioHeader{Clients: p.sc.String(), World: p.sc.World.String(),
-		Reduce: p.e.Reduce, Audits: p.e.Audits})
-	r := &run{p: p, world: world, answers: make([][]string, len(p.sc.Clients))}
+	header := histories.ScenarioHeader{Clients: p.sc.String(), World: p.sc.World.String(), Reduce: p.e.Reduce, Audits: p.e.Audits}
+	if p.e.faulty() {
+		for _, f := range p.e.faults {
+			header.Faults = append(header.Faults, f.Name())
+		}
+		header.MaxFaults = p.e.maxFaults
+	}
+	scenario, _ := json.Marshal(header)
+	r := &run{p: p, sch: s, world: world, answers: make([][]string, len(p.sc.Clients)), sessions: make([]*interleave.Session, len(p.sc.Clients))}
 	r.header = histories.Header{Format: histories.Format, Version: histories.Version, Variant: p.e.variant.Info().Name,
 		Mode: histories.ModeSchedule, Scenario: scenario, Worlds: map[int64]model.World{world: p.sc.World},
 		Postgres: p.e.server.Version(), Command: p.e.Command, Started: time.Now().UTC(), Lagging: protocol.Lagging(p.e.variant)}
@@ -67,7 +78,7 @@ func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave
 		switch kind {
 		case histories.Invoke:
 			return 3 * k
-		case histories.Audit:
+		case histories.Audit, histories.Fault:
 			return 3*k + 2
 		}
 		return 3*k + 1
@@ -78,6 +89,7 @@ func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave
 // run is one schedule of the program.
 type run struct {
 	p       *program
+	sch     *interleave.Schedule
 	world   int64
 	header  histories.Header
 	history bytes.Buffer
@@ -85,6 +97,8 @@ type run struct {
 	// answers are each client's calls with their answers so far, written
 	// by the client's goroutine before it reaches its next gate.
 	answers [][]string
+	// sessions are the clients' sessions, for faults aimed at one.
+	sessions []*interleave.Session
 }
 
 // Session implements interleave.Run.
@@ -92,23 +106,33 @@ func (r *run) Session(ctx context.Context, s *interleave.Session) error {
 	sleeper := protocol.WithSleeper(ctx, func(ctx context.Context, _ time.Duration) { s.Sleep(ctx) })
 	v := r.p.e.variant
 	if s.ID() >= len(r.p.sc.Clients) {
-		return protocol.RunWorker(sleeper, v.(protocol.Worker), s.Conn(), 0)
+		return r.worker(ctx, s, sleeper)
 	}
-	for _, in := range r.p.sc.Clients[s.ID()] {
+	r.sessions[s.ID()] = s
+	for j, in := range r.p.sc.Clients[s.ID()] {
 		in.World = r.world
+		callCtx := sleeper
+		if r.p.e.faulty() {
+			callCtx = protocol.WithOperationID(sleeper, fmt.Sprintf("c%d-%d", s.ID(), j))
+		}
 		var out model.Output
-		var callErr, invokeErr error
+		var callErr, invokeErr, runErr error
+		var retried bool
 		err := s.Op(func() { invokeErr = r.rec.Invoke(s.ID(), in) }, func() error {
-			out, callErr = protocol.Apply(sleeper, v, s.Conn(), in)
+			retried, runErr = r.call(ctx, s, func(conn *pgx.Conn) error {
+				out, callErr = protocol.Apply(callCtx, v, conn, in)
+				return callErr
+			})
 			return nil
 		})
-		if err == nil {
-			err = invokeErr
-		}
-		if err != nil {
+		if err = cmp.Or(err, invokeErr, runErr); err != nil {
 			return err
 		}
-		kind, err := r.rec.Complete(s.ID(), in, out, callErr)
+		complete := r.rec.Complete
+		if retried {
+			complete = r.rec.CompleteRetried
+		}
+		kind, err := complete(s.ID(), in, out, callErr)
 		if err != nil {
 			return err
 		}
@@ -123,6 +147,20 @@ func (r *run) Session(ctx context.Context, s *interleave.Session) error {
 		}
 	}
 	return nil
+}
+
+// worker runs the variant's background worker; a fault that breaks its
+// connection costs it a reconnection, not the schedule.
+func (r *run) worker(ctx context.Context, s *interleave.Session, sleeper context.Context) error {
+	for {
+		err := protocol.RunWorker(sleeper, r.p.e.variant.(protocol.Worker), s.Conn(), 0)
+		if err == nil || !r.p.e.faulty() || !s.Conn().IsClosed() {
+			return err
+		}
+		if err := s.Reconnect(ctx); err != nil {
+			return err
+		}
+	}
 }
 
 // Audit implements interleave.Auditor: a snapshot of the world between two

@@ -259,7 +259,11 @@ func TestCorpusReplays(t *testing.T) {
 			}
 			replay := func(variant string) *Result {
 				choices := interleave.Replay(h.Header.Schedule)
-				res, err := executor(t, variant, recorded.Reduce).Run(context.Background(), sc, &choices)
+				e := executor(t, variant, recorded.Reduce)
+				if err := e.Recorded(recorded); err != nil {
+					t.Fatal(err)
+				}
+				res, err := e.Run(context.Background(), sc, &choices)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -63,7 +63,7 @@ func Shrink(ctx context.Context, execs []*schedule.Executor, h *histories.Histor
 	var res *schedule.Result
 	var err error
 	if h.Header.Mode == histories.ModeSchedule {
-		sc, res, err = fromSchedule(ctx, execs, h, file, want)
+		sc, res, execs, err = fromSchedule(ctx, execs, h, file, want)
 		out.From = "the recorded scenario and schedule"
 	} else {
 		sc, res, out.Tried, err = fromStress(ctx, execs, h, verdict, want, opts)
@@ -80,29 +80,36 @@ func Shrink(ctx context.Context, execs []*schedule.Executor, h *histories.Histor
 // fromSchedule replays a schedule-mode history's scenario and schedule: the
 // run Minimize starts from. If it no longer fails (another variant, or a
 // changed protocol), exploring the scenario may still find a schedule that
-// does.
-func fromSchedule(ctx context.Context, execs []*schedule.Executor, h *histories.History, file string, want []model.Guarantee) (model.Scenario, *schedule.Result, error) {
+// does. It returns the lanes to go on with: one when the history's faults
+// stay on (a crash hits every lane's connections).
+func fromSchedule(ctx context.Context, execs []*schedule.Executor, h *histories.History, file string, want []model.Guarantee) (model.Scenario, *schedule.Result, []*schedule.Executor, error) {
 	sc, recorded, err := histories.ScenarioOf(h, file)
 	if err != nil {
-		return sc, nil, err
+		return sc, nil, execs, err
 	}
-	e := execs[0]
-	reduce, audits := e.Reduce, e.Audits
-	e.Reduce, e.Audits = recorded.Reduce, recorded.Audits
+	// The recorded settings, faults included, for the replay and the
+	// exploration after it: shrinking keeps a fault the failure needs.
+	for _, e := range execs {
+		if err := e.Recorded(recorded); err != nil {
+			return sc, nil, execs, err
+		}
+	}
+	if len(recorded.Faults) > 0 {
+		execs = execs[:1]
+	}
 	choices := interleave.Replay(h.Header.Schedule)
-	res, err := e.Run(ctx, sc, &choices)
-	e.Reduce, e.Audits = reduce, audits
+	res, err := execs[0].Run(ctx, sc, &choices)
 	if err != nil {
-		return sc, nil, err
+		return sc, nil, execs, err
 	}
 	if schedule.OneOf(want)(res.Verdict.Violated()) {
-		return sc, res, nil
+		return sc, res, execs, nil
 	}
 	if res, err = schedule.Violates(ctx, execs, sc, schedule.OneOf(want), 2, 2000); err != nil || res != nil {
-		return sc, res, err
+		return sc, res, execs, err
 	}
-	return sc, nil, fmt.Errorf("%w: %s: its schedule no longer fails against %s, and no schedule of its scenario with at most two preemptions does",
-		ErrNotReproduced, file, e.Variant().Info().Name)
+	return sc, nil, execs, fmt.Errorf("%w: %s: its schedule no longer fails against %s, and no schedule of its scenario with at most two preemptions does",
+		ErrNotReproduced, file, execs[0].Variant().Info().Name)
 }
 
 // fromStress explores candidate scenarios cut from the first violating

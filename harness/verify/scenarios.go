@@ -12,6 +12,9 @@ type Standard struct {
 	Strategy schedule.Strategy
 	// Schedules overrides the gate's budget of schedules per scenario.
 	Schedules int
+	// Faults may be injected between the steps, at most one per schedule
+	// (crash points, killed sessions, lost replies: docs/faults.md).
+	Faults []string
 }
 
 // Standards are the standard scenarios: the two original flaky tests, then
@@ -26,10 +29,11 @@ func Standards(quick bool) []Standard {
 		joins, name, schedules = "c0: join(u0,g0); c1: join(u0,g0); c2: join(u0,g0)", "flaky test 1: three concurrent joins by one user", 0
 	}
 	preempt2 := schedule.Strategy{Name: "preempt", K: 2}
+	exhaustive := schedule.Strategy{Name: "exhaustive"}
 	return []Standard{
 		{Name: name, Clients: joins, Catches: []string{"join-check-then-insert"}, Strategy: preempt2, Schedules: schedules},
 		{Name: "flaky test 2: a balance read right after a deposit, the worker scheduled", Clients: "c0: deposit(u0,5) balance(u0)",
-			Catches: []string{"balance-async-recompute"}, Strategy: schedule.Strategy{Name: "exhaustive"}},
+			Catches: []string{"balance-async-recompute"}, Strategy: exhaustive},
 		{Name: "over capacity: two users, one seat", Clients: "c0: join(u0,g0); c1: join(u1,g0)", World: "users=u0:100,u1:100 groups=g0:cap=1:fee=10",
 			Catches: []string{"join-count-then-insert"}, Strategy: preempt2},
 		{Name: "lost update: two deposits", Clients: "c0: deposit(u0,5); c1: deposit(u0,7)", Catches: []string{"wallet-read-modify-write"}, Strategy: preempt2},
@@ -37,5 +41,12 @@ func Standards(quick bool) []Standard {
 			Catches: []string{"transfer-check-then-debit"}, Strategy: preempt2},
 		{Name: "double refund: a member leaving twice at once", Clients: "c0: join(u0,g0) leave(u0,g0); c1: leave(u0,g0)",
 			Catches: []string{"leave-double-refund"}, Strategy: preempt2},
+		// Faults, at every point: the atomicity and durability of one call.
+		{Name: "a join cut off: a crash or a killed session at every step", Clients: "c0: join(u0,g0)",
+			Catches: []string{"join-fee-outside-tx"}, Strategy: exhaustive, Faults: []string{"crash", "kill"}},
+		{Name: "a crash after an acknowledged deposit", Clients: "c0: deposit(u0,5) balance(u0)",
+			Catches: []string{"deposit-async-commit"}, Strategy: exhaustive, Faults: []string{"crash"}},
+		{Name: "a deposit whose reply is lost", Clients: "c0: deposit(u0,5); c1: balance(u0)",
+			Catches: []string{"deposit-retry-double-credit"}, Strategy: exhaustive, Faults: []string{"lose-reply"}},
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"jbcheck/harness/fault"
 	"jbcheck/harness/postgres"
 	"jbcheck/harness/property"
 	"jbcheck/harness/protocol"
@@ -44,13 +45,14 @@ type budget struct {
 	schedules    int           // schedules per standard scenario, at most
 	stressFor    time.Duration // stress run of a correct variant
 	stressOps    int           // stress run of a bug variant (up to 3 runs)
+	faultEvery   time.Duration // between two faults of a stress run with faults
 }
 
 func budgetFor(quick bool) budget {
 	if quick {
-		return budget{checks: 100, differential: 30, catchRounds: 10, schedules: 200, stressFor: 2 * time.Second, stressOps: 2000}
+		return budget{checks: 100, differential: 30, catchRounds: 10, schedules: 200, stressFor: 2 * time.Second, stressOps: 2000, faultEvery: 300 * time.Millisecond}
 	}
-	return budget{checks: 1000, differential: 200, catchRounds: 10, schedules: 1500, stressFor: 6 * time.Second, stressOps: 4000}
+	return budget{checks: 1000, differential: 200, catchRounds: 10, schedules: 1500, stressFor: 5 * time.Second, stressOps: 4000, faultEvery: 300 * time.Millisecond}
 }
 
 // Run runs every check of every variant and writes the report directory.
@@ -104,16 +106,7 @@ func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
 		e.Reduce = true
 		e.Command = "jbcheck verify"
 	}
-	checks := []func(context.Context, protocol.Variant, []*schedule.Executor) (report.Check, error){r.property}
-	if v.Info().Correct() {
-		checks = append(checks, r.differential)
-	}
-	for _, s := range Standards(r.o.Quick) {
-		if v.Info().Correct() || slices.Contains(s.Catches, v.Info().Name) {
-			checks = append(checks, r.explore(s))
-		}
-	}
-	checks = append(checks, r.stress)
+	checks := r.checksFor(v)
 	for _, check := range checks {
 		start := time.Now()
 		c, err := check(ctx, v, execs)
@@ -139,6 +132,49 @@ func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
 	}
 	return nil
 }
+
+// check is one check of a variant.
+type check func(context.Context, protocol.Variant, []*schedule.Executor) (report.Check, error)
+
+// checksFor lists the checks that apply to v. A correct variant gets them
+// all: the properties, every standard scenario (with and without faults)
+// and stress (with and without faults). A bug variant gets those that can
+// catch it: a bug only faults reveal is hunted with faults alone, another
+// without them.
+func (r *runner) checksFor(v protocol.Variant) []check {
+	info := v.Info()
+	var checks []check
+	if !info.FaultOnly {
+		checks = append(checks, r.property)
+	}
+	if info.Correct() {
+		checks = append(checks, r.differential)
+	}
+	var faults []string
+	for _, s := range Standards(r.o.Quick) {
+		if info.Correct() || slices.Contains(s.Catches, info.Name) {
+			checks = append(checks, r.explore(s))
+			for _, f := range s.Faults {
+				if !slices.Contains(faults, f) {
+					faults = append(faults, f)
+				}
+			}
+		}
+	}
+	if !info.FaultOnly {
+		checks = append(checks, r.stress(nil))
+	}
+	if info.Correct() {
+		faults = stressFaults
+	}
+	if len(faults) > 0 {
+		checks = append(checks, r.stress(faults))
+	}
+	return checks
+}
+
+// stressFaults are the faults a correct variant's stress run takes.
+var stressFaults = []string{"crash", "kill", "cancel", "lose-reply"}
 
 // passed: a correct variant's check held every guarantee it decided and
 // left none undecided; a bug variant's check violated something.
@@ -168,8 +204,8 @@ func outcome(c report.Check) string {
 	return "ESCAPED"
 }
 
-// held is the statuses of a check in which L and I1–I6 held; D and A need
-// faults, which no check injects yet.
+// held is the statuses of a check without faults in which L and I1–I6
+// held: D and A need faults.
 func held() map[model.Guarantee]histories.Status {
 	s := map[model.Guarantee]histories.Status{}
 	for _, g := range model.Guarantees {
@@ -253,12 +289,24 @@ func (r *runner) worker(ctx context.Context, v protocol.Variant, w protocol.Work
 }
 
 // explore runs one standard scenario under bounded exploration.
-func (r *runner) explore(s Standard) func(context.Context, protocol.Variant, []*schedule.Executor) (report.Check, error) {
+func (r *runner) explore(s Standard) check {
 	return func(ctx context.Context, v protocol.Variant, execs []*schedule.Executor) (report.Check, error) {
 		c := report.Check{Name: fmt.Sprintf("explore %s: %s", s.Strategy, s.Name)}
 		sc, err := model.ParseScenario(s.Clients, s.World)
 		if err != nil {
 			return c, err
+		}
+		if len(s.Faults) > 0 {
+			// A crash hits every lane's connections: one lane, faults on.
+			faults, err := fault.Parse(strings.Join(s.Faults, ","))
+			if err != nil {
+				return c, err
+			}
+			execs = execs[:1]
+			if err := execs[0].SetFaults(faults, 1); err != nil {
+				return c, err
+			}
+			defer execs[0].SetFaults(nil, 0)
 		}
 		budget := r.b.schedules
 		if s.Schedules > 0 {
@@ -276,6 +324,12 @@ func (r *runner) explore(s Standard) func(context.Context, protocol.Variant, []*
 		}
 		if rep.Violation == nil {
 			c.Statuses = held()
+			if len(s.Faults) > 0 {
+				c.Statuses[model.Atomicity] = histories.Held
+				if slices.Contains(s.Faults, "crash") {
+					c.Statuses[model.Durability] = histories.Held
+				}
+			}
 			c.Detail = fmt.Sprintf("held in every one of %d schedules of %s", rep.Explored, sc)
 			if !rep.Complete {
 				c.Detail = fmt.Sprintf("held in the first %d schedules of %s (the budget; the strategy allows more)", rep.Explored, sc)
@@ -292,9 +346,16 @@ func (r *runner) explore(s Standard) func(context.Context, protocol.Variant, []*
 	}
 }
 
-// stress runs real concurrency: a timed run for a correct variant; for a
-// bug variant, up to three runs until one catches it.
-func (r *runner) stress(ctx context.Context, v protocol.Variant, _ []*schedule.Executor) (report.Check, error) {
+// stress runs real concurrency, under faults when faults are named: a
+// timed run for a correct variant; for a bug variant, up to three runs
+// until one catches it.
+func (r *runner) stress(faults []string) check {
+	return func(ctx context.Context, v protocol.Variant, _ []*schedule.Executor) (report.Check, error) {
+		return r.stressRuns(ctx, v, faults)
+	}
+}
+
+func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []string) (report.Check, error) {
 	cfg := stress.Config{Server: r.o.Server, Variant: v, Clients: 8, Worlds: 4, Seed: int64(r.o.Seed), Duration: r.b.stressFor, Command: "jbcheck verify"}
 	c := report.Check{Name: fmt.Sprintf("stress: %d clients, %v", cfg.Clients, cfg.Duration)}
 	runs := 1
@@ -302,7 +363,17 @@ func (r *runner) stress(ctx context.Context, v protocol.Variant, _ []*schedule.E
 		cfg.Duration, cfg.Ops, runs = 0, r.b.stressOps, 3
 		c.Name = fmt.Sprintf("stress: %d clients, %d operations, up to %d runs", cfg.Clients, cfg.Ops, runs)
 	}
-	dir := filepath.Join(r.o.Out, "runs", v.Info().Name+"-stress")
+	name := v.Info().Name + "-stress"
+	if len(faults) > 0 {
+		var err error
+		if cfg.Faults, err = fault.Parse(strings.Join(faults, ",")); err != nil {
+			return c, err
+		}
+		cfg.FaultInterval = r.b.faultEvery
+		c.Name += ", faults " + strings.Join(faults, ",")
+		name += "-faults"
+	}
+	dir := filepath.Join(r.o.Out, "runs", name)
 	for run := 1; run <= runs; run++ {
 		var buf bytes.Buffer
 		cfg.History = &buf
