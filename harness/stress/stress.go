@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"jbcheck/harness/fault"
 	"jbcheck/harness/postgres"
 	"jbcheck/harness/protocol"
 	"jbcheck/harness/record"
@@ -32,9 +33,19 @@ type Config struct {
 	Seed    int64 // the worlds and every client's calls follow from it
 	// Duration bounds the run when Ops is 0.
 	Duration time.Duration
-	// OpTimeout bounds one operation; past it the operation is cancelled and
-	// recorded as info (it may or may not have happened).
+	// OpTimeout bounds one operation (0: 10 s, or 1 s with faults, so that
+	// a paused server turns calls into info instead of a hang); past it the
+	// operation is cancelled and recorded as info (it may or may not have
+	// happened).
 	OpTimeout time.Duration
+	// Faults, if any, are injected by a nemesis every FaultInterval (0:
+	// 1 s): each time it draws a fault, and for a session fault a client,
+	// with the run's seed. Clients, the background worker and the auditor
+	// reconnect when a fault breaks their connection; every call is named
+	// (protocol.WithOperationID), and a call whose connection was lost with
+	// its request sent is sent again, once, under the same id.
+	Faults        []fault.Fault
+	FaultInterval time.Duration
 	// WorkerInterval overrides the pause between a background worker's idle
 	// rounds; 0 keeps the variant's own.
 	WorkerInterval time.Duration
@@ -58,6 +69,10 @@ type Scenario struct {
 	Ops      int    `json:"ops,omitempty"`
 	Duration string `json:"duration,omitempty"`
 	Mix      string `json:"mix"`
+	// Faults are the nemesis' faults, comma-separated; FaultInterval the
+	// pause between two.
+	Faults        string `json:"faults,omitempty"`
+	FaultInterval string `json:"fault_interval,omitempty"`
 }
 
 // Summary is what a run did.
@@ -66,6 +81,12 @@ type Summary struct {
 	OK, Fail, Info int64
 	Elapsed        time.Duration // from the first invoke to the last completion
 	Quiescent      bool          // the background worker caught up before the audits
+	// Faults counts the faults injected, by kind; FaultsMissed those drawn
+	// that found nothing to hit (a client between two connections).
+	Faults       map[string]int64
+	FaultsMissed int64
+	// Retried counts the calls sent again after their connection was lost.
+	Retried int64
 }
 
 // OpsPerSecond is the throughput of the run.
@@ -85,17 +106,36 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	if cfg.Mix == nil {
 		cfg.Mix = workload.DefaultMix
 	}
-	if cfg.OpTimeout == 0 {
+	faulty := len(cfg.Faults) > 0
+	for _, f := range cfg.Faults {
+		if err := f.Applies(cfg.Server); err != nil {
+			return Summary{}, fmt.Errorf("%w: %w", ErrBadConfig, err)
+		}
+	}
+	switch {
+	case cfg.OpTimeout == 0 && faulty:
+		cfg.OpTimeout = time.Second
+	case cfg.OpTimeout == 0:
 		cfg.OpTimeout = 10 * time.Second
+	}
+	if cfg.FaultInterval <= 0 {
+		cfg.FaultInterval = time.Second
 	}
 	connect := func(ctx context.Context) (*pgx.Conn, error) {
 		c := cfg.Server.ConnConfig()
 		protocol.ConfigureClient(c, cfg.Variant, protocol.SchemaName(cfg.Variant))
+		if faulty {
+			fault.Dial(c, nil) // so that a reply can be lost: fault.LinkOf finds the link
+		}
 		return pgx.ConnectConfig(ctx, c)
 	}
-	controlConfig := cfg.Server.ConnConfig()
-	protocol.Configure(controlConfig, cfg.Variant, protocol.SchemaName(cfg.Variant))
-	control, err := pgx.ConnectConfig(ctx, controlConfig)
+	// A harness connection: not the variant's isolation.
+	connectControl := func(ctx context.Context) (*pgx.Conn, error) {
+		c := cfg.Server.ConnConfig()
+		protocol.Configure(c, cfg.Variant, protocol.SchemaName(cfg.Variant))
+		return pgx.ConnectConfig(ctx, c)
+	}
+	control, err := connectControl(ctx)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -113,7 +153,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		}
 		specs[worlds[i]] = spec
 	}
-	scenario, _ := json.Marshal(Scenario{Clients: cfg.Clients, Worlds: cfg.Worlds, Ops: cfg.Ops, Duration: durationText(cfg), Mix: cfg.Mix.String()})
+	scenario, _ := json.Marshal(scenarioOf(cfg))
 	w, err := histories.NewWriter(cfg.History, histories.Header{
 		Variant: cfg.Variant.Info().Name, Mode: histories.ModeStress, Seed: cfg.Seed, Scenario: scenario,
 		Worlds: specs, Postgres: cfg.Server.Version(), Command: cfg.Command, Started: time.Now().UTC(),
@@ -132,10 +172,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		if err != nil {
 			return Summary{}, err
 		}
-		go func() {
-			workerDone <- protocol.RunWorker(wctx, worker, wconn, cfg.WorkerInterval)
-			wconn.Close(context.Background())
-		}()
+		go func() { workerDone <- runWorker(wctx, worker, wconn, connect, cfg) }()
 	} else {
 		workerDone <- nil
 	}
@@ -155,25 +192,34 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	defer stopAuditor()
 	auditorDone := make(chan error, 1)
 	if cfg.AuditEvery >= 0 {
-		aconn, err := pgx.ConnectConfig(ctx, controlConfig) // a harness connection: not the variant's isolation
+		aconn, err := connectControl(ctx)
 		if err != nil {
 			return Summary{}, err
 		}
-		go func() {
-			// Mid-run audits of an asynchronous variant are not quiescent:
-			// only its membership invariants hold at every instant.
-			auditorDone <- audit(actx, aconn, rec, worlds, cmp.Or(cfg.AuditEvery, 250*time.Millisecond), !async)
-			aconn.Close(context.Background())
-		}()
+		a := auditor{cfg: cfg, rec: rec, worlds: worlds, connect: connectControl, conn: aconn}
+		// Mid-run audits of an asynchronous variant are not quiescent: only
+		// its membership invariants hold at every instant.
+		go func() { auditorDone <- a.run(actx, cmp.Or(cfg.AuditEvery, 250*time.Millisecond), !async) }()
 	} else {
 		auditorDone <- nil
+	}
+	live := newSessions(cfg.Clients)
+	var retried atomic.Int64
+	nctx, stopNemesis := context.WithCancel(ctx)
+	defer stopNemesis()
+	nemesisDone := make(chan error, 1)
+	nem := nemesis{cfg: cfg, rec: rec, sessions: live, connect: connectControl, injected: map[string]int64{}}
+	if faulty {
+		go func() { nemesisDone <- nem.run(nctx) }()
+	} else {
+		nemesisDone <- nil
 	}
 	errs := make(chan error, cfg.Clients)
 	var wg sync.WaitGroup
 	for client := range cfg.Clients {
 		wg.Go(func() {
 			cl := clientRun{cfg: cfg, id: client, rec: rec, connect: connect, worlds: worlds, specs: specs,
-				rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(client)+1))}
+				rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(client)+1)), sessions: live, retried: &retried}
 			defer func() {
 				if r := recover(); r != nil {
 					errs <- fmt.Errorf("internal error: panic in client %d: %v", client, r)
@@ -183,11 +229,14 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		})
 	}
 	wg.Wait()
+	// The nemesis stops with the clients: a crash it is in finishes with
+	// the server restarted, a pause is cut short.
+	stopNemesis()
+	runErr := <-nemesisDone
 	stopAuditor()
 	stopProgress()
 	elapsed := time.Since(base)
 	close(errs)
-	var runErr error
 	for err := range errs {
 		runErr = errors.Join(runErr, err)
 	}
@@ -196,9 +245,18 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	}
 
 	// Catch up and audit even after Ctrl-C: the history should end with
-	// the evidence the invariants need.
-	finish, cancelFinish := context.WithTimeout(context.Background(), 30*time.Second)
+	// the evidence the invariants need. After a crash, on a new connection.
+	finish, cancelFinish := context.WithTimeout(context.Background(), 30*time.Second+reconnectWithin)
 	defer cancelFinish()
+	if faulty {
+		control.Close(context.Background())
+		if control, err = redial(finish, connectControl, cfg); err != nil {
+			stopWorker()
+			<-workerDone
+			return Summary{}, errors.Join(runErr, fmt.Errorf("final audits: %w", err))
+		}
+		defer control.Close(context.Background())
+	}
 	quiescent := protocol.Quiesce(finish, cfg.Variant, control) == nil
 	stopWorker()
 	if err := <-workerDone; err != nil {
@@ -211,23 +269,8 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		}
 	}
 	ok, fail, info := rec.Counts()
-	return Summary{Ops: ok + fail + info, OK: ok, Fail: fail, Info: info, Elapsed: elapsed, Quiescent: quiescent}, runErr
-}
-
-// audit audits every world in turn, every pause, until ctx ends.
-func audit(ctx context.Context, conn *pgx.Conn, rec *record.Recorder, worlds []int64, pause time.Duration, quiescent bool) error {
-	for {
-		protocol.Sleep(ctx, pause)
-		for _, world := range worlds {
-			if ctx.Err() != nil {
-				return nil
-			}
-			read := func() (model.Snapshot, error) { return protocol.Audit(ctx, conn, world) }
-			if err := rec.Audit(world, read, quiescent); err != nil {
-				return contextOr(ctx, err)
-			}
-		}
-	}
+	return Summary{Ops: ok + fail + info, OK: ok, Fail: fail, Info: info, Elapsed: elapsed, Quiescent: quiescent,
+		Faults: nem.injected, FaultsMissed: nem.missed, Retried: retried.Load()}, runErr
 }
 
 func durationText(cfg Config) string {
@@ -235,53 +278,6 @@ func durationText(cfg Config) string {
 		return ""
 	}
 	return cfg.Duration.String()
-}
-
-// clientRun is one client's loop.
-type clientRun struct {
-	cfg     Config
-	id      int
-	rec     *record.Recorder
-	connect func(context.Context) (*pgx.Conn, error)
-	worlds  []int64
-	specs   map[int64]model.World
-	rng     *rand.Rand
-}
-
-func (c *clientRun) loop(ctx context.Context, deadline time.Time, claimed, done *atomic.Int64) error {
-	conn, err := c.connect(ctx)
-	if err != nil {
-		return contextOr(ctx, err)
-	}
-	defer func() {
-		if conn != nil {
-			conn.Close(context.Background())
-		}
-	}()
-	for ctx.Err() == nil {
-		if c.cfg.Ops > 0 && claimed.Add(1) > int64(c.cfg.Ops) || !deadline.IsZero() && time.Now().After(deadline) {
-			return nil
-		}
-		world := c.worlds[c.rng.IntN(len(c.worlds))]
-		in := workload.RandomInput(c.rng, c.specs[world], c.cfg.Mix)
-		in.World = world
-		if _, err := c.rec.Call(c.id, in, func() (model.Output, error) {
-			opCtx, cancel := context.WithTimeout(ctx, c.cfg.OpTimeout)
-			defer cancel()
-			return protocol.Apply(opCtx, c.cfg.Variant, conn, in)
-		}); err != nil {
-			return err // the history could not be written: stop
-		}
-		done.Add(1)
-		if conn.IsClosed() {
-			// pgx closes a connection whose query was cancelled: start a
-			// new session and go on.
-			if conn, err = c.connect(ctx); err != nil {
-				return contextOr(ctx, err)
-			}
-		}
-	}
-	return nil
 }
 
 // contextOr hides an error caused by the run ending.
