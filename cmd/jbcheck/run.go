@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"jbcheck/harness/fault"
 	"jbcheck/harness/postgres"
 	"jbcheck/harness/protocol"
 	"jbcheck/harness/stress"
@@ -21,7 +23,8 @@ func init() {
 		name:    "run",
 		summary: "stress a variant with concurrent clients, record the history, check it",
 		usage: `jbcheck run --variant NAME [--clients N] [--worlds N] [--ops N | --duration D]
-            [--seed S] [--mix OP=W,...] [--out DIR] [--dsn DSN] [--json]
+            [--seed S] [--mix OP=W,...] [--faults LIST [--fault-interval D]]
+            [--out DIR] [--dsn DSN] [--json]
 
 Runs N clients, each on its own PostgreSQL connection, really concurrently,
 calling random operations on a few small worlds; records every call in
@@ -31,6 +34,15 @@ violation, DIR/history.html shows the violating world. Ctrl-C stops the run
 cleanly: the history is complete up to that point and is still checked,
 and the exit status is 130 (143 for SIGTERM) whatever it shows: an
 interrupted run is not a pass.
+
+--faults kill,crash,lose-reply,cancel,pause runs a nemesis that injects one
+of them every --fault-interval (1s), drawn with the seed: crash and pause
+hit the server (they need the embedded cluster), kill, cancel and
+lose-reply one client's session. Clients reconnect and go on; a call whose
+connection was lost is sent again once under the same operation id. The
+verdict then judges atomicity (A), and durability (D) when a crash was
+injected, and says how many faults of each kind were injected and how many
+calls they cut off. See docs/faults.md.
 
 Without --dsn (or PGHOST), an embedded PostgreSQL is started and removed
 afterwards. With one, jbcheck creates and uses only a database of its own,
@@ -55,6 +67,8 @@ func runRun(ctx context.Context, args []string) error {
 	dsn := fs.String("dsn", "", "an existing server to use instead of the embedded one (only a jbcheck_* database is touched)")
 	checkTimeout := fs.Duration("check-timeout", 30*time.Second, "porcupine's time limit per world")
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
+	faultList := fs.String("faults", "", "inject these faults, comma-separated: "+strings.Join(fault.Names(), ", "))
+	faultInterval := fs.Duration("fault-interval", time.Second, "the pause between two faults (with --faults)")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -70,6 +84,10 @@ func runRun(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: --mix: %v", errUsage, err)
 	}
 	if err := checkRunFlags(fs, *clients, *worlds, *ops, *duration, *workerInterval, *checkTimeout); err != nil {
+		return err
+	}
+	faults, err := parseFaults(fs, *faultList, *faultInterval, *dsn)
+	if err != nil {
 		return err
 	}
 	if *duration > 0 {
@@ -98,6 +116,11 @@ func runRun(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stopServer(server)
+	for _, f := range faults {
+		if err := f.Applies(server); err != nil {
+			return fmt.Errorf("%w: --faults: %v", errUsage, err)
+		}
+	}
 	progress := os.Stderr
 	fmt.Fprintf(progress, "jbcheck: %s on %s, %d clients, %d worlds, seed %d\n", v.Info().Name, server, *clients, *worlds, *seed)
 	var onProgress func(int64)
@@ -110,7 +133,7 @@ func runRun(ctx context.Context, args []string) error {
 	summary, runErr := stress.Run(ctx, stress.Config{
 		Server: server, Variant: v, Clients: *clients, Worlds: *worlds, Ops: *ops, Duration: *duration,
 		Seed: *seed, Mix: mix, WorkerInterval: *workerInterval, History: file, Progress: onProgress,
-		Command: commandLine("run", args),
+		Command: commandLine("run", args), Faults: faults, FaultInterval: *faultInterval,
 	})
 	if onProgress != nil {
 		fmt.Fprintln(progress)
@@ -138,11 +161,57 @@ func runRun(ctx context.Context, args []string) error {
 	if !*asJSON {
 		fmt.Printf("%s: %d operations in %.2fs (%.0f ops/s): %d ok, %d fail, %d info\nhistory: %s\n",
 			v.Info().Name, summary.Ops, summary.Elapsed.Seconds(), summary.OpsPerSecond(), summary.OK, summary.Fail, summary.Info, historyPath)
+		if len(faults) > 0 {
+			fmt.Println(faultLine(faults, summary))
+		}
 	}
-	return finishVerdict(v2, historyPath, picture, *asJSON, map[string]any{
+	fields := map[string]any{
 		"variant": v.Info().Name, "seed": *seed, "ops": summary.Ops, "ok": summary.OK, "fail": summary.Fail, "info": summary.Info,
 		"seconds": summary.Elapsed.Seconds(), "ops_per_second": summary.OpsPerSecond(),
-	})
+	}
+	if len(faults) > 0 {
+		fields["faults"], fields["faults_missed"], fields["retried"] = summary.Faults, summary.FaultsMissed, summary.Retried
+	}
+	return finishVerdict(v2, historyPath, picture, *asJSON, fields)
+}
+
+// parseFaults reads --faults and --fault-interval, and refuses, before
+// anything starts, faults a server reached through --dsn or PGHOST cannot
+// take (crash and pause need the embedded cluster).
+func parseFaults(fs *flag.FlagSet, list string, interval time.Duration, dsn string) ([]fault.Fault, error) {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if !given["faults"] {
+		if given["fault-interval"] {
+			return nil, fmt.Errorf("%w: --fault-interval without --faults: say which faults to inject (run `jbcheck help run`)", errUsage)
+		}
+		return nil, nil
+	}
+	faults, err := fault.Parse(list)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --faults: %v", errUsage, err)
+	}
+	if interval <= 0 {
+		return nil, fmt.Errorf("%w: --fault-interval %v: give a positive time, such as 500ms", errUsage, interval)
+	}
+	if dsn != "" || os.Getenv("PGHOST") != "" {
+		for _, f := range faults {
+			if err := f.Applies(nil); err != nil {
+				return nil, fmt.Errorf("%w: --faults: %v", errUsage, err)
+			}
+		}
+	}
+	return faults, nil
+}
+
+// faultLine says what the faults did: how many of each kind, and how many
+// calls they cut off.
+func faultLine(faults []fault.Fault, s stress.Summary) string {
+	parts := make([]string, len(faults))
+	for i, f := range faults {
+		parts[i] = fmt.Sprintf("%d %s", s.Faults[f.Name()], f.Name())
+	}
+	return fmt.Sprintf("faults: %s; calls cut off: %d info, %d sent again after a lost connection", strings.Join(parts, ", "), s.Info, s.Retried)
 }
 
 // maxClients bounds --clients: a run also holds a control connection, an
