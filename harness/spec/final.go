@@ -52,28 +52,43 @@ func (f *finalState) discover(ctx context.Context, control *pgconn.PgConn, sp *S
 	return nil
 }
 
-// read reads the final state, as result sets.
-func (f *finalState) read(ctx context.Context, control *pgconn.PgConn) (string, error) {
+// read reads the final state, as result sets, and as rows: "TABLE: v1|v2",
+// one per row, for comparing states row by row.
+func (f *finalState) read(ctx context.Context, control *pgconn.PgConn) (string, []string, error) {
 	var b strings.Builder
+	var rows []string
+	add := func(label string, op *opRec) {
+		for _, it := range op.items {
+			for _, row := range it.rows {
+				vals := make([]string, len(row))
+				for i, v := range row {
+					vals[i] = string(v)
+				}
+				rows = append(rows, label+": "+strings.Join(vals, "|"))
+			}
+		}
+	}
 	if f.Query != "" {
 		op := &opRec{session: -1}
 		exec(ctx, nil, control, f.Query, op)
 		b.WriteString(op.render())
-		return b.String(), nil
+		add("final query", op)
+		return b.String(), rows, nil
 	}
 	for _, t := range f.tables {
 		key, err := column(ctx, control, fmt.Sprintf(`SELECT quote_ident(a.attname) FROM pg_index i
 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
 WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`, literal(t)))
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		order := append(key, `x::text COLLATE "C"`)
 		op := &opRec{session: -1}
 		exec(ctx, nil, control, fmt.Sprintf("SELECT * FROM %s AS x ORDER BY %s", t, strings.Join(order, ", ")), op)
 		fmt.Fprintf(&b, "table %s:\n%s", t, op.render())
+		add(t, op)
 	}
-	return b.String(), nil
+	return b.String(), rows, nil
 }
 
 // column runs a query of one text column and returns its values.

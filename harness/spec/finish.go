@@ -31,11 +31,11 @@ func (r *run) Finish(ctx context.Context, s *interleave.Schedule) (interleave.Ou
 				obs.Open = append(obs.Open, r.sessions[i].name)
 			}
 		}
-		state, err := f.read(ctx, s.Control().PgConn())
+		state, rows, err := f.read(ctx, s.Control().PgConn())
 		if err != nil {
 			return interleave.Outcome{}, err
 		}
-		obs.Final = state
+		obs.Final, obs.FinalRows = state, rows
 	}
 	if b := r.p.spec.Teardown; b != nil {
 		op := &opRec{session: -1}
@@ -45,7 +45,16 @@ func (r *run) Finish(ctx context.Context, s *interleave.Schedule) (interleave.Ou
 		}
 	}
 	r.p.dirty = false
-	return interleave.Outcome{Key: obs.Key(), Evidence: obs}, nil
+	out := interleave.Outcome{Key: obs.Key(), Evidence: obs}
+	if r.p.judge != nil {
+		obs.Choices = s.Choices()
+		failed, err := r.p.judge(ctx, obs)
+		if err != nil {
+			return interleave.Outcome{}, err
+		}
+		out.Failed = failed
+	}
+	return out, nil
 }
 
 // teardown runs each session's teardown block on its connection, printing
@@ -94,8 +103,10 @@ type Observation struct {
 	// Order is the steps in the order they were granted: the schedule as a
 	// permutation.
 	Order []*Step
-	Final string   // the final state, as result sets ("" when not read)
-	Open  []string // sessions still inside a transaction after their steps
+	Final     string   // the final state, as result sets ("" when not read)
+	FinalRows []string // the same, a row a line: "TABLE: v1|v2"
+	Open      []string // sessions still inside a transaction after their steps
+	Choices   []int    // the engine's choices (exploring)
 }
 
 // StepResult is one execution of a step.

@@ -32,6 +32,9 @@ type program struct {
 	// dirty: a schedule ended without its teardown (an error), so the next
 	// Start runs the teardown first.
 	dirty bool
+	// judge, exploring, sees each schedule's observation once its teardown
+	// ran, and says whether it failed (a serializability violation).
+	judge func(ctx context.Context, obs *Observation) (bool, error)
 }
 
 func (p *program) Roles() []interleave.Role {

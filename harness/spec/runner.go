@@ -36,6 +36,7 @@ type Options struct {
 // connection per session, kept across permutations, and a control
 // connection.
 type Runner struct {
+	server *postgres.Server
 	opts   Options
 	engine *interleave.Engine
 	log    *postgres.LockWaitLog
@@ -54,7 +55,7 @@ func NewRunner(ctx context.Context, server *postgres.Server, opts Options) (*Run
 	if opts.BlockTimeout == 0 {
 		opts.BlockTimeout = time.Minute
 	}
-	r := &Runner{opts: opts, router: newRouter()}
+	r := &Runner{opts: opts, router: newRouter(), server: server}
 	cfg := interleave.Config{
 		ConnConfig: func() *pgx.ConnConfig {
 			c := r.router.configure(server.ConnConfig())
@@ -82,6 +83,12 @@ func NewRunner(ctx context.Context, server *postgres.Server, opts Options) (*Run
 		return nil, err
 	}
 	return r, nil
+}
+
+// NewOracle opens an oracle for sp on the runner's server, with its
+// options.
+func (r *Runner) NewOracle(ctx context.Context, sp *Spec, finalQuery string) (*Oracle, error) {
+	return NewOracle(ctx, r.server, sp, r.opts, finalQuery)
 }
 
 // Close closes the runner's connections.
