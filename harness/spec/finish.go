@@ -102,7 +102,7 @@ type Observation struct {
 	Steps [][]StepResult
 	// Order is the steps in the order they were granted: the schedule as a
 	// permutation.
-	Order []*Step
+	Order     []*Step
 	Final     string   // the final state, as result sets ("" when not read)
 	FinalRows []string // the same, a row a line: "TABLE: v1|v2"
 	Open      []string // sessions still inside a transaction after their steps
