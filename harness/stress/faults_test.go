@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"jbcheck/harness/postgres"
 	"jbcheck/harness/protocol"
 	"jbcheck/harness/stress"
+	"jbcheck/harness/workload"
 	"jbcheck/histories"
 	"jbcheck/model"
 )
@@ -99,7 +101,7 @@ func checkServerLeftRunning(t *testing.T, server *postgres.Server) {
 	pids := postgres.Processes(server.DataDir())
 	var roots []int
 	for _, pid := range pids {
-		if ppid := parent(pid); ppid != 0 && !contains(pids, ppid) {
+		if ppid := parent(pid); ppid != 0 && !slices.Contains(pids, ppid) {
 			roots = append(roots, pid)
 		}
 	}
@@ -122,15 +124,6 @@ func parent(pid int) int {
 	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	ppid, _ := strconv.Atoi(fields[1])
 	return ppid
-}
-
-func contains(pids []int, pid int) bool {
-	for _, p := range pids {
-		if p == pid {
-			return true
-		}
-	}
-	return false
 }
 
 // TestALostReplyIsRetriedUnderItsOperationID: every call has an operation
@@ -257,4 +250,46 @@ func TestAnInterruptedFaultyRunEndsCleanly(t *testing.T) {
 		t.Errorf("after an interrupt: %d calls, %d faults, quiescent %v, statuses %v, findings %+v", summary.Ops, len(h.Faults), summary.Quiescent, verdict.Statuses, verdict.Findings)
 	}
 	checkServerLeftRunning(t, pgtest.Server(t))
+}
+
+// TestFaultOnlyBugsAreCaughtUnderFaults: every bug only faults reveal is
+// caught by a stress run under the faults that reveal it, and the verdict
+// names only guarantees the variant says it breaks.
+func TestFaultOnlyBugsAreCaughtUnderFaults(t *testing.T) {
+	reveal := map[string]string{
+		"join-fee-outside-tx":         "kill,crash",
+		"deposit-async-commit":        "crash",
+		"deposit-retry-double-credit": "lose-reply",
+	}
+	for _, v := range protocol.All() {
+		info := v.Info()
+		if !info.FaultOnly {
+			continue
+		}
+		t.Run(info.Name, func(t *testing.T) {
+			list, ok := reveal[info.Name]
+			if !ok {
+				t.Fatalf("no faults known to reveal %s: add them here", info.Name)
+			}
+			faults, err := fault.Parse(list)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := stress.Config{Variant: v, Clients: 8, Worlds: 4, Ops: 3000, Seed: 42, Faults: faults, FaultInterval: 100 * time.Millisecond}
+			if info.Name == "deposit-retry-double-credit" {
+				// Only a deposit's lost reply doubles a credit.
+				cfg.Mix, _ = workload.ParseMix("deposit=3,balance=1")
+			}
+			summary, _, verdict := runFaulty(t, cfg)
+			violated := verdict.Violated()
+			if len(violated) == 0 {
+				t.Errorf("not caught: %d calls, faults %v, statuses %v", summary.Ops, summary.Faults, verdict.Statuses)
+			}
+			for _, g := range violated {
+				if !slices.Contains(info.Breaks, g) {
+					t.Errorf("violated %s, which %s does not list among the guarantees it breaks (%v)", g, info.Name, info.Breaks)
+				}
+			}
+		})
+	}
 }
