@@ -1,15 +1,18 @@
 package property
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
 
 	"pgregory.net/rapid"
 
+	"jbcheck/harness/fault"
 	"jbcheck/harness/interleave"
 	"jbcheck/harness/schedule"
 	"jbcheck/harness/workload"
+	"jbcheck/histories"
 	"jbcheck/model"
 )
 
@@ -133,8 +136,15 @@ type Counterexample struct {
 // audit). On a failure, failing receives the counterexample; rapid replays
 // the minimal one last.
 func Guarantees(ctx context.Context, e *schedule.Executor, failing func(Counterexample)) func(*rapid.T) {
+	menu := faultMenu(e)
 	return func(t *rapid.T) {
 		sc := Scenarios().Draw(t, "scenario")
+		if f := Faults(menu).Draw(t, "faults"); f != nil {
+			if err := e.SetFaults([]fault.Fault{f}, 1); err != nil {
+				t.Fatalf("%v", err)
+			}
+			defer e.SetFaults(nil, 0)
+		}
 		choices := interleave.Replay(Schedules().Draw(t, "schedule"))
 		res, err := e.Run(ctx, sc, &choices)
 		if err != nil {
@@ -153,6 +163,48 @@ func Guarantees(ctx context.Context, e *schedule.Executor, failing func(Countere
 			t.Fatalf("%s, schedule %v: undecided %v", sc, res.Choices, res.Verdict.Findings)
 		}
 	}
+}
+
+// faultMenu is the faults a drawn schedule of e can take: a killed session
+// and a lost reply. Not a crash: a restart costs about as much as a
+// hundred schedules, and crash points are explored at every step by the
+// gate's fault scenarios and stress runs instead.
+func faultMenu(e *schedule.Executor) []fault.Fault {
+	var menu []fault.Fault
+	for _, name := range []string{"kill", "lose-reply"} {
+		f, _ := fault.Lookup(name)
+		if e.SetFaults([]fault.Fault{f}, 1) == nil {
+			menu = append(menu, f)
+		}
+	}
+	e.SetFaults(nil, 0)
+	return menu
+}
+
+// Faults draws the fault a schedule may inject, if any: none most of the
+// time (a crash costs a restart), otherwise one of menu, at one point of
+// the schedule the schedule's choices decide. It shrinks toward none.
+func Faults(menu []fault.Fault) *rapid.Generator[fault.Fault] {
+	return rapid.Custom(func(t *rapid.T) fault.Fault {
+		i := rapid.IntRange(0, 5*len(menu)-1).Draw(t, "fault")
+		if i < 4*len(menu) {
+			return nil
+		}
+		return menu[i-4*len(menu)]
+	})
+}
+
+// recordedAs sets e up as res's history says it ran.
+func recordedAs(e *schedule.Executor, res *schedule.Result) error {
+	h, err := histories.Read(bytes.NewReader(res.History), "counterexample")
+	if err != nil {
+		return err
+	}
+	_, recorded, err := histories.ScenarioOf(h, "counterexample")
+	if err != nil {
+		return err
+	}
+	return e.Recorded(recorded)
 }
 
 // Calls counts the counterexample's calls.
@@ -196,7 +248,12 @@ func Catch(ctx context.Context, e *schedule.Executor, first uint64, rounds, chec
 		if last.Result == nil {
 			return nil, fmt.Errorf("internal error: the property failed without a counterexample (seed %d)", seed)
 		}
+		// Minimize explores as the counterexample ran: with its fault.
+		if err := recordedAs(e, last.Result); err != nil {
+			return nil, err
+		}
 		sc, res, err := schedule.Minimize(ctx, []*schedule.Executor{e}, last.Scenario, last.Result, last.Result.Verdict.Violated())
+		e.SetFaults(nil, 0)
 		if err != nil {
 			return nil, fmt.Errorf("minimizing %s: %w", last.Scenario, err)
 		}
