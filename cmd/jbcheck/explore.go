@@ -54,7 +54,7 @@ func runExplore(ctx context.Context, args []string) error {
 	seed := fs.Int64("seed", 1, "seed for pct")
 	keepGoing := fs.Bool("keep-going", false, "explore past the first violation")
 	noReduce := fs.Bool("no-reduce", false, "turn the reductions off (to compare counts)")
-	audits := fs.Int("audits", 1, "mid-flight audits a schedule may take, between two statements of a call (0: final audit only)")
+	audits := fs.Int("audits", 0, "mid-flight audits a schedule may take, each between two statements of a call (default: final audit only)")
 	faultList := fs.String("faults", "", "faults to inject between steps, at every point: crash, kill, lose-reply (comma-separated)")
 	maxFaults := fs.Int("max-faults", 1, "faults one schedule may inject, at most")
 	parallel := fs.Int("parallel", runtime.NumCPU(), "explore this many subtrees at once, each on connections of its own")

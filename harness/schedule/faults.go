@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,9 +26,16 @@ var ErrFaultNotSchedulable = errors.New("not a fault schedule mode can inject be
 // lose-reply can be scheduled; server faults need a single lane (they hit
 // every lane's connections).
 func (e *Executor) SetFaults(faults []fault.Fault, most int) error {
-	for _, f := range faults {
+	faults = slices.Clone(faults)
+	for i, f := range faults {
 		switch f.Name() {
-		case "crash", "kill", "lose-reply":
+		case "crash", "kill":
+		case "lose-reply":
+			// The reply lost is the next commit's — a COMMIT, or a
+			// statement outside a transaction — whatever round trips pgx
+			// makes before it (a statement prepared on a fresh connection
+			// and not on one that ran it before): replays lose the same.
+			faults[i] = fault.LoseReply{Commit: true}
 		default:
 			return fmt.Errorf("%s: %w (use it with jbcheck run)", f.Name(), ErrFaultNotSchedulable)
 		}
