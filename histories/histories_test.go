@@ -230,3 +230,36 @@ func TestAFinalAuditIsARead(t *testing.T) {
 		t.Errorf("with a non-quiescent audit: L %s, want held (not a read)", v.Status(model.Linearizable))
 	}
 }
+
+// TestFaultsAreJudgedAndShaded: the corpus's crash between a membership and
+// its fee is a half-done call (A, with I6), the crash after an asynchronous
+// commit a lost acknowledged write (D), and each picture shades its fault.
+func TestFaultsAreJudgedAndShaded(t *testing.T) {
+	for file, want := range map[string]model.Guarantee{
+		"corpus/join-fee-outside-tx.jsonl":  model.Atomicity,
+		"corpus/deposit-async-commit.jsonl": model.Durability,
+	} {
+		h, err := ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := Check(h, CheckOptions{})
+		if v.Statuses[want] != Violated {
+			t.Errorf("%s: %s is %s, want violated (%v)", file, want, v.Statuses[want], v.Findings)
+		}
+		var html bytes.Buffer
+		if err := WritePicture(&html, h, v, v.ViolatingWorlds()[0]); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(html.String(), "crash (server)") {
+			t.Errorf("%s: the picture does not shade the crash", file)
+		}
+	}
+	h, err := ReadFile("testdata/join-2c-good.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := Check(h, CheckOptions{}); v.Statuses[model.Durability] != NotApplicable || v.Statuses[model.Atomicity] != NotApplicable {
+		t.Errorf("without faults D and A are %s and %s, want n/a", v.Statuses[model.Durability], v.Statuses[model.Atomicity])
+	}
+}

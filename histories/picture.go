@@ -54,8 +54,25 @@ func WritePicture(w io.Writer, h *History, v Verdict, world int64) error {
 		}
 		notes = append(notes, note)
 	}
-	info.AddAnnotations(notes)
+	info.AddAnnotations(append(notes, faultWindows(h)...))
 	return porcupine.Visualize(m, info, w)
+}
+
+// faultWindows shade the faults on a row of their own: each from its start
+// to its end, named with what it hit.
+func faultWindows(h *History) []porcupine.Annotation {
+	var notes []porcupine.Annotation
+	for _, f := range h.Faults {
+		notes = append(notes, porcupine.Annotation{
+			Tag:             "faults",
+			Start:           f.Time,
+			End:             f.End,
+			Description:     fmt.Sprintf("%s (%s)", f.Fault, f.Target),
+			Details:         fmt.Sprintf("fault %s on %s, line %d: calls in flight may or may not have happened", f.Fault, f.Target, f.Line),
+			BackgroundColor: "#d6d6f0",
+		})
+	}
+	return notes
 }
 
 // culpritStart is the invoke time of the operation a linearizability finding
