@@ -52,7 +52,7 @@ func budgetFor(quick bool) budget {
 	if quick {
 		return budget{checks: 100, differential: 30, catchRounds: 10, schedules: 200, stressFor: 2 * time.Second, stressOps: 2000, faultEvery: 300 * time.Millisecond}
 	}
-	return budget{checks: 1000, differential: 200, catchRounds: 10, schedules: 1500, stressFor: 5 * time.Second, stressOps: 4000, faultEvery: 300 * time.Millisecond}
+	return budget{checks: 600, differential: 120, catchRounds: 10, schedules: 1500, stressFor: 4 * time.Second, stressOps: 4000, faultEvery: 300 * time.Millisecond}
 }
 
 // Run runs every check of every variant and writes the report directory.
@@ -139,8 +139,9 @@ type check func(context.Context, protocol.Variant, []*schedule.Executor) (report
 // checksFor lists the checks that apply to v. A correct variant gets them
 // all: the properties, every standard scenario (with and without faults)
 // and stress (with and without faults). A bug variant gets those that can
-// catch it: a bug only faults reveal is hunted with faults alone, another
-// without them.
+// catch it: a bug only faults reveal is hunted with faults alone; another
+// with the property, its scenarios and stress under faults (which decides
+// D and A for its row as well).
 func (r *runner) checksFor(v protocol.Variant) []check {
 	info := v.Info()
 	var checks []check
@@ -161,14 +162,14 @@ func (r *runner) checksFor(v protocol.Variant) []check {
 			}
 		}
 	}
-	if !info.FaultOnly {
-		checks = append(checks, r.stress(nil))
-	}
-	if info.Correct() {
-		faults = stressFaults
-	}
-	if len(faults) > 0 {
+	switch {
+	case info.Correct():
+		checks = append(checks, r.stress(nil), r.stress(stressFaults))
+	case info.FaultOnly:
 		checks = append(checks, r.stress(faults))
+	default:
+		// Under faults, so that the bug's row decides D and A too.
+		checks = append(checks, r.stress(stressFaults))
 	}
 	return checks
 }
@@ -315,8 +316,8 @@ func (r *runner) explore(s Standard) check {
 		if protocol.Lagging(v) {
 			// Every call of a lagging variant polls its worker: its
 			// schedules are several times longer, and as many would take
-			// most of the gate's time.
-			budget = budget * 2 / 5
+			// most of the gate's time: a quarter.
+			budget /= 4
 		}
 		rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: s.Strategy, Max: budget})
 		if err != nil {
