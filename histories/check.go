@@ -30,6 +30,9 @@ type Finding struct {
 	World     int64           `json:"world"`
 	Detail    string          `json:"detail"`
 	Lines     []int           `json:"lines,omitempty"` // history lines of the operations involved
+	// Anomaly names what went wrong in the finding's world (anomaly.go);
+	// empty for an undecided guarantee.
+	Anomaly string `json:"anomaly,omitempty"`
 	// invoked is when an L finding's first unplaceable operation was
 	// invoked (for the final audit: when it read).
 	invoked int64
@@ -41,6 +44,9 @@ type Verdict struct {
 	Findings   []Finding                  `json:"findings,omitempty"`
 	Operations int                        `json:"operations"` // operations given to the linearizability checker
 	Worlds     int                        `json:"worlds"`
+	// Anomalies names what went wrong in each world with a violation, in
+	// world order.
+	Anomalies []Anomaly `json:"anomalies,omitempty"`
 
 	// infos keeps porcupine's linearization info of each world with a
 	// linearizability finding, for the picture.
@@ -177,6 +183,7 @@ func CheckContext(ctx context.Context, h *History, opts CheckOptions) (Verdict, 
 			v.Statuses[f.Guarantee] = f.Status
 		}
 	}
+	classify(h, &v)
 	return v, nil
 }
 
@@ -203,18 +210,26 @@ func explainIllegal(world int64, ops []porcupine.Operation, info porcupine.Linea
 	}
 	f := Finding{Guarantee: model.Linearizable, Status: Violated, World: world}
 	if culprit < 0 {
-		f.Detail = fmt.Sprintf("world %d: no order of its %d operations explains every answer", world, len(ops))
+		f.Detail = fmt.Sprintf("no order of the world's %d operations explains every answer", len(ops))
 		return f
 	}
 	op := ops[culprit]
 	meta := op.Metadata.(opMeta)
-	what := fmt.Sprintf("client %d's %s", meta.Client, model.DescribeOperation(op.Input, op.Output))
+	what := fmt.Sprintf("c%d's %s", meta.Client, model.DescribeOperation(op.Input, op.Output))
 	if op.Input.(model.Input).Op == model.OpAudit {
 		what = "the final " + model.DescribeOperation(op.Input, op.Output) + ", a state no order of the calls reaches"
 	}
 	f.invoked = op.Call
-	f.Detail = fmt.Sprintf("world %d: no order of its %d operations explains every answer; the first that cannot be placed is %s (line %d), after %d operations that can",
-		world, len(ops), what, meta.InvokeLine, len(longest))
+	placed := "none that can"
+	switch len(longest) {
+	case 0:
+	case 1:
+		placed = "the 1 operation that can"
+	default:
+		placed = fmt.Sprintf("the %d operations that can", len(longest))
+	}
+	f.Detail = fmt.Sprintf("no order of the world's %d operations explains every answer; the first that cannot be placed is %s (line %d), after %s",
+		len(ops), what, meta.InvokeLine, placed)
 	f.Lines = []int{meta.InvokeLine}
 	if meta.EndLine > 0 {
 		f.Lines = append(f.Lines, meta.EndLine)

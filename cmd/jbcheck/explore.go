@@ -155,8 +155,9 @@ func runExplore(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nVIOLATED %s in schedule %v (%d preemptions):\n\n%s\n\n",
-		guaranteeList(res.Verdict.Violated()), res.Choices, res.Preemptions(), strings.Join(res.Transcript, "\n"))
+	fmt.Printf("\nVIOLATED %s in schedule %v (%d preemptions): %s\n\n%s\n\n",
+		guaranteeList(res.Verdict.Violated()), res.Choices, res.Preemptions(), anomalyNames(res.Verdict), strings.Join(res.Transcript, "\n"))
+	printAnomalies(os.Stdout, res.Verdict)
 	for _, f := range res.Verdict.Findings {
 		fmt.Printf("%s %s: %s\n", f.Guarantee, f.Status, f.Detail)
 	}

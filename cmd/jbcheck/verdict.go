@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -20,7 +21,9 @@ type verdictJSON struct {
 	Passed   bool                                 `json:"passed"`
 	Statuses map[model.Guarantee]histories.Status `json:"statuses"`
 	Findings []histories.Finding                  `json:"findings,omitempty"`
-	Summary  any                                  `json:"summary,omitempty"`
+	// Anomalies names what went wrong in each violating world.
+	Anomalies []histories.Anomaly `json:"anomalies,omitempty"`
+	Summary   any                 `json:"summary,omitempty"`
 }
 
 // maxFindingsShown keeps the terminal readable; --json has them all.
@@ -33,6 +36,7 @@ func printVerdict(out io.Writer, v histories.Verdict, picture string) {
 		fmt.Fprintf(w, "%s\t%s\t%s\n", string(g), g.Title(), v.Status(g))
 	}
 	w.Flush()
+	printAnomalies(out, v)
 	for i, f := range v.Findings {
 		if i == maxFindingsShown {
 			fmt.Fprintf(out, "… and %d more findings (--json lists them all)\n", len(v.Findings)-i)
@@ -47,7 +51,7 @@ func printVerdict(out io.Writer, v histories.Verdict, picture string) {
 	case v.Passed():
 		fmt.Fprintln(out, "verdict: every guarantee held")
 	case len(v.Violated()) > 0:
-		fmt.Fprintf(out, "verdict: VIOLATED %s\n", guaranteeList(v.Violated()))
+		fmt.Fprintf(out, "verdict: VIOLATED %s: %s\n", guaranteeList(v.Violated()), anomalyNames(v))
 	default:
 		fmt.Fprintln(out, "verdict: UNKNOWN: some guarantee could not be decided")
 	}
@@ -60,7 +64,7 @@ func finishVerdict(v histories.Verdict, historyPath, picture string, asJSON bool
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(verdictJSON{History: historyPath, Picture: picture, Passed: v.Passed(),
-			Statuses: v.Statuses, Findings: v.Findings, Summary: summary}); err != nil {
+			Statuses: v.Statuses, Findings: v.Findings, Anomalies: v.Anomalies, Summary: summary}); err != nil {
 			return err
 		}
 	} else {
@@ -99,4 +103,46 @@ func parseHistoryArg(fs *flag.FlagSet, args []string) (string, *histories.Histor
 	}
 	h, err := histories.ReadFile(positional[0])
 	return positional[0], h, err
+}
+
+// maxAnomaliesShown: one anomaly of each name is printed with its calls, up
+// to this many; --json has every world's.
+const maxAnomaliesShown = 4
+
+// printAnomalies names what went wrong, first of all: the first world of
+// each anomaly, its story and the calls involved.
+func printAnomalies(out io.Writer, v histories.Verdict) {
+	shown := map[string]bool{}
+	for _, a := range v.Anomalies {
+		if shown[a.Name] || len(shown) == maxAnomaliesShown {
+			continue
+		}
+		shown[a.Name] = true
+		fmt.Fprintf(out, "anomaly: %s (world %d)\n", a, a.World)
+		for _, c := range a.Calls {
+			fmt.Fprintf(out, "  %s\n", c)
+		}
+	}
+	if n := len(v.Anomalies) - len(shown); n > 0 {
+		fmt.Fprintf(out, "(%d more %s with an anomaly: --json lists them all)\n", n, pluralOf(n, "world", "worlds"))
+	}
+}
+
+// anomalyNames is "duplicate insert, write skew (G2-item)": every anomaly
+// the verdict names, once each.
+func anomalyNames(v histories.Verdict) string {
+	var names []string
+	for _, a := range v.Anomalies {
+		if !slices.Contains(names, a.Name) {
+			names = append(names, a.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func pluralOf(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
