@@ -66,6 +66,18 @@ func (v Verdict) Headline() string {
 	return s
 }
 
+// AnomalyNames is "duplicate insert, write skew (G2-item)": every anomaly
+// the verdict names, once each, in world order.
+func (v Verdict) AnomalyNames() string {
+	var names []string
+	for _, a := range v.Anomalies {
+		if !slices.Contains(names, a.Name) {
+			names = append(names, a.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one

@@ -156,7 +156,7 @@ func runExplore(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("\nVIOLATED %s in schedule %v (%d preemptions): %s\n\n%s\n\n",
-		guaranteeList(res.Verdict.Violated()), res.Choices, res.Preemptions(), anomalyNames(res.Verdict), strings.Join(res.Transcript, "\n"))
+		guaranteeList(res.Verdict.Violated()), res.Choices, res.Preemptions(), res.Verdict.AnomalyNames(), strings.Join(res.Transcript, "\n"))
 	printAnomalies(os.Stdout, res.Verdict)
 	for _, f := range res.Verdict.Findings {
 		fmt.Printf("%s %s: %s\n", f.Guarantee, f.Status, f.Detail)

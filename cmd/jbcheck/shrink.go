@@ -126,7 +126,7 @@ func runShrink(ctx context.Context, args []string) error {
 		fmt.Printf("started from %s\n", got.From)
 	}
 	fmt.Printf("minimal: %s\nworld:   %s\nschedule %v violates %s: %s\n\n%s\n\n",
-		got.Scenario, got.Scenario.World.String(), got.Result.Choices, guaranteeList(got.Result.Verdict.Violated()), anomalyNames(got.Result.Verdict), strings.Join(got.Result.Transcript, "\n"))
+		got.Scenario, got.Scenario.World.String(), got.Result.Choices, guaranteeList(got.Result.Verdict.Violated()), got.Result.Verdict.AnomalyNames(), strings.Join(got.Result.Transcript, "\n"))
 	printAnomalies(os.Stdout, got.Result.Verdict)
 	fmt.Printf("history:    %s\ntranscript: %s\npicture:    %s\nreplay:     jbcheck replay %s\nreport:     jbcheck report %s\n", ev.History, ev.Transcript, ev.Picture, ev.History, ev.History)
 	return nil

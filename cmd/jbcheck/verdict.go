@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -51,7 +50,7 @@ func printVerdict(out io.Writer, v histories.Verdict, picture string) {
 	case v.Passed():
 		fmt.Fprintln(out, "verdict: every guarantee held")
 	case len(v.Violated()) > 0:
-		fmt.Fprintf(out, "verdict: VIOLATED %s: %s\n", guaranteeList(v.Violated()), anomalyNames(v))
+		fmt.Fprintf(out, "verdict: VIOLATED %s: %s\n", guaranteeList(v.Violated()), v.AnomalyNames())
 	default:
 		fmt.Fprintln(out, "verdict: UNKNOWN: some guarantee could not be decided")
 	}
@@ -126,18 +125,6 @@ func printAnomalies(out io.Writer, v histories.Verdict) {
 	if n := len(v.Anomalies) - len(shown); n > 0 {
 		fmt.Fprintf(out, "(%d more %s with an anomaly: --json lists them all)\n", n, pluralOf(n, "world", "worlds"))
 	}
-}
-
-// anomalyNames is "duplicate insert, write skew (G2-item)": every anomaly
-// the verdict names, once each.
-func anomalyNames(v histories.Verdict) string {
-	var names []string
-	for _, a := range v.Anomalies {
-		if !slices.Contains(names, a.Name) {
-			names = append(names, a.Name)
-		}
-	}
-	return strings.Join(names, ", ")
 }
 
 func pluralOf(n int, one, many string) string {

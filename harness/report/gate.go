@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"jbcheck/histories"
@@ -37,7 +38,10 @@ type Check struct {
 	Statuses map[model.Guarantee]histories.Status `json:"statuses"`
 	Passed   bool                                 `json:"passed"` // held for a correct variant, caught for a bug variant
 	Detail   string                               `json:"detail"`
-	Seconds  float64                              `json:"seconds"`
+	// Anomaly names what the counterexample shows ("lost update (P4)"),
+	// when there is one.
+	Anomaly string  `json:"anomaly,omitempty"`
+	Seconds float64 `json:"seconds"`
 	// Files of the counterexample or failing history, relative to the
 	// report directory; BugReport is its bug-report.md.
 	Files     *histories.Files `json:"files,omitempty"`
@@ -85,6 +89,20 @@ func (g Gate) Row(variant string) map[model.Guarantee]histories.Status {
 		}
 	}
 	return row
+}
+
+// Anomalies is "lost update (P4)": every anomaly a variant's checks
+// named, once each.
+func (g Gate) Anomalies(variant string) string {
+	var names []string
+	for _, c := range g.Checks {
+		for _, n := range strings.Split(c.Anomaly, ", ") {
+			if c.Variant == variant && n != "" && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // WriteGate writes summary.json, junit.xml and index.html into dir.
@@ -193,6 +211,7 @@ var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{
 	"cell": func(g Gate, variant string, gu model.Guarantee) histories.Status {
 		return g.Row(variant)[gu]
 	},
+	"anomalies": Gate.Anomalies,
 }).Parse(`<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>jbcheck verify</title>
 <style>
@@ -206,14 +225,14 @@ td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-al
 <p>Started {{.Started.Format "2006-01-02 15:04:05 MST"}}, {{printf "%.0f" .Seconds}} s{{if .Quick}}, quick{{end}}, seed {{.Seed}}, PostgreSQL {{.Postgres}}.
 Machine-readable: <a href="summary.json">summary.json</a>, <a href="junit.xml">junit.xml</a>.</p>
 <h2>Matrix</h2>
-<table><tr><th>variant</th>{{range guarantees}}<th title="{{.Title}}">{{printf "%s" .}}</th>{{end}}</tr>
-{{$g := .}}{{range .Variants}}{{$v := .}}<tr><td>{{$v}}</td>{{range guarantees}}{{$s := cell $g $v .}}<td class="{{$s}}">{{$s}}</td>{{end}}</tr>
+<table><tr><th>variant</th>{{range guarantees}}<th title="{{.Title}}">{{printf "%s" .}}</th>{{end}}<th>anomaly</th></tr>
+{{$g := .}}{{range .Variants}}{{$v := .}}<tr><td>{{$v}}</td>{{range guarantees}}{{$s := cell $g $v .}}<td class="{{$s}}">{{$s}}</td>{{end}}<td>{{anomalies $g $v}}</td></tr>
 {{end}}</table>
 <h2>Checks</h2>
 <table><tr><th>variant</th><th>check</th><th>result</th><th>detail</th><th>counterexample</th></tr>
 {{range .Checks}}<tr><td>{{.Variant}}</td><td>{{.Name}}</td>
 <td class="{{if .Passed}}pass{{else}}fail{{end}}">{{if .Passed}}{{if .Correct}}held{{else}}caught{{end}}{{else}}{{if .Correct}}FAILED{{else}}ESCAPED{{end}}{{end}}</td>
-<td>{{.Detail}}</td>
+<td>{{with .Anomaly}}<b>{{.}}</b>: {{end}}{{.Detail}}</td>
 <td>{{with .Files}}<a href="{{.History}}">history</a>{{if .Picture}} · <a href="{{.Picture}}">picture</a>{{end}}{{if .Transcript}} · <a href="{{.Transcript}}">transcript</a>{{end}}{{end}}{{with .BugReport}} · <a href="{{.}}">bug report</a>{{end}}</td></tr>
 {{end}}</table>
 </body></html>

@@ -452,6 +452,9 @@ func (r *runner) writeBugReport(c *report.Check, cx report.Counterexample) error
 	}
 	c.Files = &histories.Files{History: rel(cx.Files.History), Picture: rel(cx.Files.Picture), Transcript: rel(cx.Files.Transcript)}
 	c.BugReport = rel(path)
+	if c.Anomaly = cx.Verdict.AnomalyNames(); c.Anomaly != "" {
+		c.Detail = c.Anomaly + ": " + c.Detail
+	}
 	return nil
 }
 
