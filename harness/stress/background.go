@@ -38,9 +38,11 @@ func (a *auditor) run(ctx context.Context, pause time.Duration, quiescent bool) 
 				}
 				// A crash broke the connection: skip the round, reconnect.
 				a.conn.Close(context.Background())
-				if a.conn, err = redial(ctx, a.connect, a.cfg); err != nil {
+				conn, err := redial(ctx, a.connect, a.cfg)
+				if err != nil {
 					return contextOr(ctx, err)
 				}
+				a.conn = conn
 				break
 			}
 		}
@@ -57,9 +59,11 @@ func runWorker(ctx context.Context, w protocol.Worker, conn *pgx.Conn, connect f
 			return err
 		}
 		conn.Close(context.Background())
-		if conn, err = redial(ctx, connect, cfg); err != nil {
+		next, err := redial(ctx, connect, cfg)
+		if err != nil {
 			return contextOr(ctx, fmt.Errorf("background worker: %w", err))
 		}
+		conn = next
 	}
 }
 
