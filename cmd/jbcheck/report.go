@@ -20,11 +20,14 @@ func init() {
 		usage: `jbcheck report [--out FILE] FILE
 
 Writes a bug report for the history FILE, in Markdown to paste into a bug
-tracker: the guarantees violated and why, the variant, the history as a
-table, the final audit, the transcript (read from beside FILE: transcript.txt
-next to history.jsonl, or X.transcript.txt next to X.jsonl), the picture's
-file name (written beside FILE if it is missing) and the one command that
-reproduces it. Works offline: no database needed.
+tracker, at most about 80 lines: the anomaly (lost update (P4), duplicate
+insert, …) and its one-line story first; expected vs actual for each broken
+value, with the arithmetic; the findings; the calls of the anomaly as a
+table; the final audit; the transcript, every statement's SQL whole (read
+from beside FILE: transcript.txt next to history.jsonl, or X.transcript.txt
+next to X.jsonl); the picture's file name (written beside FILE if it is
+missing) and the shortest command that reproduces it from a fresh clone.
+Works offline: no database needed.
 
 Exit 0 when the report was written, 2 on a usage error.`,
 		run: runReport,
