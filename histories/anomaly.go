@@ -1,6 +1,7 @@
 package histories
 
 import (
+	"cmp"
 	"fmt"
 	"iter"
 	"maps"
@@ -127,7 +128,18 @@ func classifyWorld(h *History, w int64, found []Finding, calls []Call) Anomaly {
 		}
 	}
 	has := func(g model.Guarantee) bool { _, ok := by[g]; return ok }
-	snap := lastSnapshot(h, w)
+	// An invariant's anomaly is read off the audit that saw it broken (a
+	// mid-run one, perhaps: a later call may have hidden it again).
+	snapOf := func(g model.Guarantee) *model.Snapshot {
+		if f, ok := by[g]; ok && len(f.Lines) > 0 {
+			for _, a := range h.Audits {
+				if a.Line == f.Lines[0] && a.Snapshot != nil {
+					return a.Snapshot
+				}
+			}
+		}
+		return lastSnapshot(h, w)
+	}
 	var a Anomaly
 	pick := func(keep func(Call) bool) {
 		for _, c := range calls {
@@ -147,17 +159,23 @@ func classifyWorld(h *History, w int64, found []Finding, calls []Call) Anomaly {
 		a = Anomaly{Name: HalfDoneCall, Story: "a call cut off by a fault did part of its work: " + by[model.Atomicity].Detail}
 		pick(func(c Call) bool { return c.End == Info || c.End == "" || c.Retried })
 	case has(model.UniqueMembership):
-		user, group := duplicateMember(snap)
+		user, group := duplicateMember(snapOf(model.UniqueMembership))
 		a = Anomaly{Name: DuplicateInsert, Story: fmt.Sprintf("concurrent joins each checked that %s was not a member of %s, then both inserted: the membership is stored twice", user, group)}
-		pick(func(c Call) bool {
-			return c.Input.Op == model.OpJoin && c.done(model.Joined) && c.Input.User == user && c.Input.Group == group
-		})
+		in := excess(calls, user, group, 1)
+		pick(func(c Call) bool { return slices.Contains(in, c.InvokeLine) })
 	case has(model.Capacity):
-		group := overfullGroup(snap)
+		group := overfullGroup(snapOf(model.Capacity))
 		a = Anomaly{Name: WriteSkew, Story: fmt.Sprintf("capacity exceeded by concurrent joins: each saw a free place in %s (the other's absence) and inserted, so %s", group, by[model.Capacity].Detail)}
-		pick(func(c Call) bool { return c.Input.Op == model.OpJoin && c.done(model.Joined) && c.Input.Group == group })
+		capacity := 0
+		for _, g := range h.Header.Worlds[w].Groups {
+			if g.Name == group {
+				capacity = g.Capacity
+			}
+		}
+		in := excess(calls, "", group, capacity)
+		pick(func(c Call) bool { return slices.Contains(in, c.InvokeLine) })
 	case has(model.NoOverdraft):
-		user := negativeWallet(snap)
+		user := negativeWallet(snapOf(model.NoOverdraft))
 		a = Anomaly{Name: Overdraft, Story: fmt.Sprintf("concurrent debits each saw enough money in %s's wallet and all went through: %s", user, by[model.NoOverdraft].Detail)}
 		pick(func(c Call) bool { return c.done("") && !c.Input.Op.ReadOnly() && c.Input.User == user })
 	case doubleLeave(calls) != nil:
@@ -166,8 +184,8 @@ func classifyWorld(h *History, w int64, found []Finding, calls []Call) Anomaly {
 		pick(func(c Call) bool {
 			return c.InvokeLine == pair[0].InvokeLine || c.InvokeLine == pair[1].InvokeLine || c.done(model.Joined) && c.Input.User == pair[0].Input.User
 		})
-	case lostUpdate(snap) != "":
-		user := lostUpdate(snap)
+	case lostUpdate(snapOf(model.LedgerAgreement)) != "":
+		user := lostUpdate(snapOf(model.LedgerAgreement))
 		a = Anomaly{Name: LostUpdate, Story: fmt.Sprintf("two read-modify-writes of %s's balance ran concurrently; the second wrote over the first: %s", user, ledgerDetail(by))}
 		pick(func(c Call) bool { return c.done("") && !c.Input.Op.ReadOnly() && c.touches(user, "") })
 	case has(model.Linearizable) && !isCall && retried(calls):
@@ -317,4 +335,39 @@ func sortedBalances(s *model.Snapshot) iter.Seq2[model.Account, int64] {
 			}
 		}
 	}
+}
+
+// excess is the joins that first took more than limit places: replaying the
+// joins answered joined and the leaves answered left of group (of user in
+// group, when user is set) in the order they were answered, the joins in at
+// the moment one too many was, by invoke line. With none, every such join.
+func excess(calls []Call, user, group string, limit int) []int {
+	var ordered []Call
+	for _, c := range calls {
+		if c.Input.Group == group && (user == "" || c.Input.User == user) &&
+			(c.Input.Op == model.OpJoin && c.done(model.Joined) || c.Input.Op == model.OpLeave && c.done(model.Left)) {
+			ordered = append(ordered, c)
+		}
+	}
+	slices.SortStableFunc(ordered, func(a, b Call) int { return cmp.Compare(a.Answered, b.Answered) })
+	var in []Call // the joins whose places are taken
+	var all []int
+	for _, c := range ordered {
+		if c.Input.Op == model.OpLeave {
+			if i := slices.IndexFunc(in, func(j Call) bool { return j.Input.User == c.Input.User }); i >= 0 {
+				in = slices.Delete(in, i, i+1)
+			}
+			continue
+		}
+		all = append(all, c.InvokeLine)
+		in = append(in, c)
+		if len(in) > limit {
+			lines := make([]int, len(in))
+			for i, j := range in {
+				lines[i] = j.InvokeLine
+			}
+			return lines
+		}
+	}
+	return all
 }

@@ -36,12 +36,22 @@ func printVerdict(out io.Writer, v histories.Verdict, picture string) {
 	}
 	w.Flush()
 	printAnomalies(out, v)
-	for i, f := range v.Findings {
-		if i == maxFindingsShown {
-			fmt.Fprintf(out, "… and %d more findings (--json lists them all)\n", len(v.Findings)-i)
-			break
+	// Each finding once: every audit that sees the same broken invariant
+	// finds it again.
+	seen, shown := map[string]bool{}, 0
+	for _, f := range v.Findings {
+		key := fmt.Sprint(f.Guarantee, f.Status, f.World, f.Detail)
+		if seen[key] {
+			continue
 		}
-		fmt.Fprintf(out, "%s %s in world %d: %s\n", f.Guarantee, f.Status, f.World, f.Detail)
+		seen[key] = true
+		if shown < maxFindingsShown {
+			fmt.Fprintf(out, "%s %s in world %d: %s\n", f.Guarantee, f.Status, f.World, f.Detail)
+		}
+		shown++
+	}
+	if shown > maxFindingsShown {
+		fmt.Fprintf(out, "… and %d more findings (--json lists them all)\n", shown-maxFindingsShown)
 	}
 	if picture != "" {
 		fmt.Fprintf(out, "picture: %s\n", picture)
@@ -117,7 +127,7 @@ func printAnomalies(out io.Writer, v histories.Verdict) {
 			continue
 		}
 		shown[a.Name] = true
-		fmt.Fprintf(out, "anomaly: %s (world %d)\n", a, a.World)
+		fmt.Fprintf(out, "anomaly in world %d: %s\n", a.World, a)
 		for _, c := range a.Calls {
 			fmt.Fprintf(out, "  %s\n", c)
 		}

@@ -84,8 +84,11 @@ func BugReport(w io.Writer, c Counterexample) error {
 	worlds := v.ViolatingWorlds()
 	if len(worlds) > 0 {
 		world := worlds[0]
-		p.f("## Expected vs actual\n\nWorld %d; the model ran the calls answered ok in the order they were answered.\n\n", world)
-		lines := Expectations(h, world)
+		p.f("## Expected vs actual\n\n")
+		lines, how := Expectations(h, world), fmt.Sprintf("World %d: the model ran the calls answered ok in the order they were answered.", world)
+		if lines == nil {
+			lines, how = brokenInvariants(h, v, world), fmt.Sprintf("World %d, as the audit that saw its first invariant broken read it (too many calls to replay them in one order).", world)
+		}
 		if len(lines) > maxExpected {
 			lines = append(lines[:maxExpected-1], fmt.Sprintf("… and %d more values", len(lines)-maxExpected+1))
 		}
@@ -94,6 +97,8 @@ func BugReport(w io.Writer, c Counterexample) error {
 		}
 		if len(lines) == 0 {
 			p.f("Every stored value is one some order of the calls reaches; the answers cannot all be explained by one order (see below).\n")
+		} else {
+			p.f("\n%s\n", how)
 		}
 		p.f("\n")
 	}
@@ -133,7 +138,7 @@ func BugReport(w io.Writer, c Counterexample) error {
 		p.f("| %d | c%d | %d | %s | `%s` | %s |\n", i+1, row.client, row.invoked, row.answered, row.in, row.answer)
 	}
 	if n := len(all) - len(picked); n > 0 {
-		p.f("\n%d more %s in `%s`: these are the calls of the anomaly and those overlapping them.\n", n, plural(n, "call", "calls"), filepath.Base(c.Files.History))
+		p.f("\nThe calls of the anomaly and those overlapping them; %d more %s in `%s`.\n", n, plural(n, "call is", "calls are"), filepath.Base(c.Files.History))
 	}
 	if len(worlds) > 0 {
 		var last *histories.Event
@@ -291,4 +296,30 @@ func (p *printer) f(format string, a ...any) {
 	if p.err == nil {
 		_, p.err = fmt.Fprintf(p.w, format, a...)
 	}
+}
+
+// brokenInvariants is expected vs actual for a world with too many calls
+// to model: each broken invariant, from the first audit that saw one, and
+// the first answer linearizability could not place.
+func brokenInvariants(h *histories.History, v histories.Verdict, world int64) []string {
+	var out []string
+	for _, f := range v.Findings {
+		if f.World == world && f.Guarantee == model.Linearizable && f.Status == histories.Violated {
+			out = append(out, f.Detail)
+			break
+		}
+	}
+	for _, g := range model.Guarantees[1:] { // the first invariant's first audit
+		for _, f := range v.Findings {
+			if f.World != world || f.Status != histories.Violated || f.Guarantee != g || len(f.Lines) == 0 {
+				continue
+			}
+			for _, a := range h.Audits {
+				if a.Line == f.Lines[0] && a.Snapshot != nil {
+					return append(out, InvariantExpectations(a.Snapshot)...)
+				}
+			}
+		}
+	}
+	return out
 }
