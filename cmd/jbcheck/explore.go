@@ -21,13 +21,23 @@ func init() {
 		summary: "run a scenario under every interleaving of its SQL statements (schedule mode)",
 		usage: `jbcheck explore --variant NAME --scenario SPEC [--world SPEC]
                [--strategy exhaustive|preempt=K|pct[=DEPTH]] [--max N] [--seed S]
-               [--keep-going] [--no-reduce] [--parallel N] [--out DIR] [--dsn DSN]
+               [--keep-going] [--no-reduce] [--audits N] [--faults LIST [--max-faults N]]
+               [--parallel N] [--out DIR] [--dsn DSN]
 
 Runs the scenario in schedule mode: every SQL statement of every client is a
 scheduling point and exactly one moves at a time, so each schedule is a pure
 function of (scenario, choices) and replays exactly. Each schedule is checked
-(linearizability and I1–I6); the first violation stops the exploration and
-writes its history.jsonl, transcript.txt and history.html to DIR.
+(linearizability, I1–I6, and with faults D and A); the first violation stops
+the exploration and writes its history.jsonl, transcript.txt and history.html
+to DIR.
+
+  --audits N      a schedule may take N audits between two statements of a
+                  call, explored like preemptions (a state only mid-call)
+  --faults crash,kill,lose-reply
+                  inject one of these at every point (at most --max-faults
+                  per schedule, default 1): a server crash and restart, a
+                  client's backend killed, a client's next commit reply lost;
+                  with faults the exploration runs on one lane
 
   --scenario "c0: join(u0,g0); c1: join(u0,g0)"   what each client calls, in order
   --world "users=u0:100,u1:50 groups=g0:cap=2:fee=10"
@@ -39,7 +49,8 @@ priorities, --max schedules, default 200). Reductions (BEGIN commutes with
 everything; clients with the same calls left and the same answers so far are
 interchangeable) are on unless --no-reduce.
 
-Exit 0 when every schedule explored held, 1 on a violation, 2 on a usage error.`,
+Exit 0 when every schedule explored held, 1 on a violation, 2 on a usage or
+environment error (or an internal error: never a verdict).`,
 		run: runExplore,
 	})
 }
