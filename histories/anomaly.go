@@ -187,7 +187,15 @@ func classifyWorld(h *History, w int64, found []Finding, calls []Call) Anomaly {
 	case lostUpdate(snapOf(model.LedgerAgreement)) != "":
 		user := lostUpdate(snapOf(model.LedgerAgreement))
 		a = Anomaly{Name: LostUpdate, Story: fmt.Sprintf("two read-modify-writes of %s's balance ran concurrently; the second wrote over the first: %s", user, ledgerDetail(by))}
-		pick(func(c Call) bool { return c.done("") && !c.Input.Op.ReadOnly() && c.touches(user, "") })
+		writes := func(c Call) bool { return c.done("") && !c.Input.Op.ReadOnly() && c.touches(user, "") }
+		raced := func(c Call) bool {
+			return writes(c) && slices.ContainsFunc(calls, func(d Call) bool { return d.InvokeLine != c.InvokeLine && writes(d) && c.overlaps(d) })
+		}
+		if slices.ContainsFunc(calls, raced) {
+			pick(raced) // the writes that ran concurrently with another
+		} else {
+			pick(writes)
+		}
 	case has(model.Linearizable) && !isCall && retried(calls):
 		a = Anomaly{Name: DuplicatedWrite, Story: "a call sent again after its connection was lost took effect twice: " + culpritText(culprit, isCall, by[model.Linearizable])}
 		pick(func(c Call) bool { return c.Retried })

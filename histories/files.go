@@ -39,7 +39,8 @@ func WritePictureFile(path string, h *History, v Verdict) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := WritePicture(f, h, v, worlds[0]); err != nil {
+	history := strings.TrimSuffix(filepath.Base(path), ".html") + ".jsonl"
+	if err := writePicture(f, h, v, worlds[0], history); err != nil {
 		f.Close()
 		return "", err
 	}
