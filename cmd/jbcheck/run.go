@@ -158,9 +158,14 @@ func runRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	plot, err := histories.WritePlotFile(filepath.Join(*outDir, "plot.svg"), h)
+	if err != nil {
+		return err
+	}
 	if !*asJSON {
 		fmt.Printf("%s: %d operations in %.2fs (%.0f ops/s): %d ok, %d fail, %d info\nhistory: %s\n",
 			v.Info().Name, summary.Ops, summary.Elapsed.Seconds(), summary.OpsPerSecond(), summary.OK, summary.Fail, summary.Info, historyPath)
+		fmt.Printf("plot: %s\n", plot)
 		if len(faults) > 0 {
 			fmt.Println(faultLine(faults, summary))
 		}
