@@ -27,8 +27,9 @@ of kind timeout). Reports the failure rate with a Wilson 95% interval — with
 no failure, the upper bound and how many passes in a row would show the rate
 is below --target — the failures clustered by a normalized signature of their
 output, and p50/p95/max run times of passing and failing runs. Each failing
-run's full output is saved under --out. Each run sees its number in
-$JBCHECK_RUN_INDEX.
+run's full output is saved under --out, and DIR/runtimes.svg shows the
+distribution of run times, passing and failing runs in their own colors.
+Each run sees its number in $JBCHECK_RUN_INDEX.
 
 For go test, add -count=1: a cached pass is not a run.
 
@@ -74,6 +75,10 @@ func runStress(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	rep.Command = redact.Args(rep.Command)
+	plot, err := writeRuntimes(*outDir, rep)
+	if err != nil {
+		return err
+	}
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -82,6 +87,7 @@ func runStress(ctx context.Context, args []string) error {
 		}
 	} else {
 		printFlakiness(os.Stdout, rep)
+		fmt.Printf("run times: %s\n", plot)
 	}
 	if rep.Failures > 0 {
 		return fmt.Errorf("%w: %d of %d runs failed", errViolation, rep.Failures, rep.Runs)
@@ -118,4 +124,21 @@ func printFlakiness(w io.Writer, rep flaky.Report) {
 			fmt.Fprintf(w, "  %4d× %s\n        e.g. run %d: %s\n", c.Count, c.Signature, c.Example, c.Output)
 		}
 	}
+}
+
+// writeRuntimes writes DIR/runtimes.svg, the distribution of run times.
+func writeRuntimes(dir string, rep flaky.Report) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "runtimes.svg")
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	if err := flaky.WriteRuntimes(f, rep); err != nil {
+		f.Close()
+		return "", err
+	}
+	return path, f.Close()
 }
