@@ -3,13 +3,14 @@
 
 GO         ?= go
 PG_PACKAGE ?= postgresql-15
+CHROMIUM_PACKAGE ?= chromium
 BIN        := bin/jbcheck
 # `make bench BENCH=Locking COUNT=10` narrows and repeats the benchmarks.
 # `make repro-<bug>` replays a corpus counterexample (docs/guarantees.md).
 BENCH      ?= .
 COUNT      ?= 5
 
-.PHONY: all build test verify bench lint postgres clean
+.PHONY: all build test verify bench lint postgres chromium clean
 
 all: build
 
@@ -33,12 +34,28 @@ postgres:
 		exit 2; \
 	fi
 
+# Headless Chromium, for the browser test of the report pages and pictures
+# (cmd/jbcheck, TestBrowser…). Installed with apt-get when missing and
+# possible; otherwise the message names the package, and the test fails.
+chromium:
+	@if [ -n "$$JBCHECK_CHROMIUM" ] || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: headless Chromium missing: installing $(CHROMIUM_PACKAGE) with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CHROMIUM_PACKAGE); \
+	else \
+		echo "make: headless Chromium (chromium) not found."; \
+		echo "      Install the Debian package $(CHROMIUM_PACKAGE) (sudo apt-get install $(CHROMIUM_PACKAGE)),"; \
+		echo "      or set JBCHECK_CHROMIUM to its binary."; \
+		exit 2; \
+	fi
+
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-test: postgres lint
+test: postgres chromium lint
 	$(GO) test -race -count=1 ./...
 
 # The release gate: every correct variant holds every guarantee, every bug

@@ -44,8 +44,8 @@ type Anomaly struct {
 // String is "lost update (P4): two read-modify-writes …".
 func (a Anomaly) String() string { return a.Name + ": " + a.Story }
 
-// Headline is the verdict in one line: the anomaly of the first violating
-// world, and how many more worlds show one. Empty when nothing is violated.
+// Headline is the verdict in one line: the most specific anomaly, and how
+// many more worlds show one. Empty when nothing is violated.
 func (v Verdict) Headline() string {
 	if len(v.Anomalies) == 0 {
 		return ""
@@ -68,7 +68,7 @@ func (v Verdict) Headline() string {
 }
 
 // AnomalyNames is "duplicate insert, write skew (G2-item)": every anomaly
-// the verdict names, once each, in world order.
+// the verdict names, once each, the most specific first.
 func (v Verdict) AnomalyNames() string {
 	var names []string
 	for _, a := range v.Anomalies {
@@ -87,7 +87,8 @@ func plural(n int, one, many string) string {
 }
 
 // classify names the anomaly of every world with a violation, sets each of
-// its findings' Anomaly, and lists them in v.Anomalies, worlds in order.
+// its findings' Anomaly, and lists them in v.Anomalies, the most specific
+// first (then by world).
 func classify(h *History, v *Verdict) {
 	calls := Calls(h)
 	for _, w := range v.ViolatingWorlds() {
@@ -115,7 +116,16 @@ func classify(h *History, v *Verdict) {
 		}
 		v.Anomalies = append(v.Anomalies, a)
 	}
+	// The most telling first: the headline, and the world a picture draws.
+	slices.SortStableFunc(v.Anomalies, func(a, b Anomaly) int {
+		return cmp.Compare(slices.Index(anomalyRank, a.Name), slices.Index(anomalyRank, b.Name))
+	})
 }
+
+// anomalyRank orders anomalies from the most specific to the least, as
+// classifyWorld tries them.
+var anomalyRank = []string{LostWrite, HalfDoneCall, DuplicateInsert, WriteSkew, Overdraft, DoubleRefund, LostUpdate,
+	DuplicatedWrite, StaleRead, MoneyCreated, LedgerMismatch, PotMismatch, NonLinearizable}
 
 // classifyWorld decides one world's anomaly from its findings, the most
 // specific first: a fault's (D, A), then the invariant a race broke, then

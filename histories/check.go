@@ -44,8 +44,8 @@ type Verdict struct {
 	Findings   []Finding                  `json:"findings,omitempty"`
 	Operations int                        `json:"operations"` // operations given to the linearizability checker
 	Worlds     int                        `json:"worlds"`
-	// Anomalies names what went wrong in each world with a violation, in
-	// world order.
+	// Anomalies names what went wrong in each world with a violation, the
+	// most specific first.
 	Anomalies []Anomaly `json:"anomalies,omitempty"`
 
 	// infos keeps porcupine's linearization info of each world with a

@@ -27,13 +27,16 @@ func FilesOf(history string) Files {
 	return Files{History: history, Picture: base + ".html", Transcript: base + ".transcript.txt"}
 }
 
-// WritePictureFile writes the picture of h's first violating world to path
-// and returns path, or writes nothing and returns "" when v found no
-// violation.
+// WritePictureFile writes the picture of h's most telling violating world
+// (the world of the verdict's first anomaly) to path and returns path, or
+// writes nothing and returns "" when v found no violation.
 func WritePictureFile(path string, h *History, v Verdict) (string, error) {
 	worlds := v.ViolatingWorlds()
 	if len(worlds) == 0 {
 		return "", nil
+	}
+	if len(v.Anomalies) > 0 {
+		worlds[0] = v.Anomalies[0].World
 	}
 	f, err := os.Create(path)
 	if err != nil {

@@ -82,6 +82,9 @@ func BugReport(w io.Writer, c Counterexample) error {
 	p.f("\n")
 
 	worlds := v.ViolatingWorlds()
+	if len(v.Anomalies) > 0 { // the most telling world first
+		worlds = append([]int64{v.Anomalies[0].World}, worlds...)
+	}
 	if len(worlds) > 0 {
 		world := worlds[0]
 		p.f("## Expected vs actual\n\n")
