@@ -14,9 +14,10 @@ import (
 // else every table the spec's setup created, each in key order (its
 // primary key, then the whole row as text).
 type finalState struct {
-	Query  string
-	tables []string // discovered on the first schedule
-	found  bool
+	Query   string
+	tables  []string // discovered on the first schedule
+	queries []string // that read them, in key order
+	found   bool
 }
 
 // tablesSQL lists the ordinary and partitioned tables outside the system
@@ -75,16 +76,21 @@ func (f *finalState) read(ctx context.Context, control *pgconn.PgConn) (string, 
 		add("final query", op)
 		return b.String(), rows, nil
 	}
-	for _, t := range f.tables {
-		key, err := column(ctx, control, fmt.Sprintf(`SELECT quote_ident(a.attname) FROM pg_index i
+	if f.queries == nil {
+		for _, t := range f.tables {
+			key, err := column(ctx, control, fmt.Sprintf(`SELECT quote_ident(a.attname) FROM pg_index i
 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
 WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`, literal(t)))
-		if err != nil {
-			return "", nil, err
+			if err != nil {
+				return "", nil, err
+			}
+			order := append(key, `x::text COLLATE "C"`)
+			f.queries = append(f.queries, fmt.Sprintf("SELECT * FROM %s AS x ORDER BY %s", t, strings.Join(order, ", ")))
 		}
-		order := append(key, `x::text COLLATE "C"`)
+	}
+	for i, t := range f.tables {
 		op := &opRec{session: -1}
-		exec(ctx, nil, control, fmt.Sprintf("SELECT * FROM %s AS x ORDER BY %s", t, strings.Join(order, ", ")), op)
+		exec(ctx, nil, control, f.queries[i], op)
 		fmt.Fprintf(&b, "table %s:\n%s", t, op.render())
 		add(t, op)
 	}

@@ -24,13 +24,15 @@ func (r *run) Finish(ctx context.Context, s *interleave.Schedule) (interleave.Ou
 	}
 	open := r.teardown(ctx)
 	obs := r.observe()
-	if f := r.p.final; f != nil {
-		for i, pg := range open {
-			if pg != nil { // still in a transaction: end it, so the final state can be read
-				pg.Exec(ctx, "ROLLBACK").Close()
-				obs.Open = append(obs.Open, r.sessions[i].name)
-			}
+	for i, pg := range open {
+		if pg != nil {
+			// Still in a transaction: end it, so that the final state can be
+			// read and the engine need not replace the connection.
+			pg.Exec(ctx, "ROLLBACK").Close()
+			obs.Open = append(obs.Open, r.sessions[i].name)
 		}
+	}
+	if f := r.p.final; f != nil {
 		state, rows, err := f.read(ctx, s.Control().PgConn())
 		if err != nil {
 			return interleave.Outcome{}, err

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"jbcheck/harness/postgres"
+	"jbcheck/harness/spec"
 )
 
 var server *postgres.Server
@@ -18,6 +19,7 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	server = s
+	spec.SetTestServer(s)
 	code := m.Run()
 	s.Stop()
 	os.Exit(code)

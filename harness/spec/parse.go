@@ -212,7 +212,11 @@ func (p *parser) permutation() (*Permutation, error) {
 		return nil, err
 	}
 	if len(steps) == 0 {
-		return nil, p.errorf(p.tok, "a permutation line lists one or more step names", "expected a step name after \"permutation\", found %s", p.tok.describe())
+		hint := "a permutation line lists one or more step names"
+		if p.tok.kind != tokIdent && isKeyword(p.tok.text) {
+			hint = fmt.Sprintf(`%q is a keyword: write "%s" to use it as a step name`, p.tok.text, p.tok.text)
+		}
+		return nil, p.errorf(p.tok, hint, "expected a step name after \"permutation\", found %s", p.tok.describe())
 	}
 	perm.Steps = steps
 	return perm, nil

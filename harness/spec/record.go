@@ -137,8 +137,9 @@ func exec(ctx context.Context, rec *sessionRec, pg *pgconn.PgConn, sql string, o
 // sessionRec is what one session received during a schedule, as its
 // connection's notice and notification handlers saw it.
 type sessionRec struct {
-	name string
-	pid  uint32
+	name  string
+	pid   uint32
+	watch *watchedConn // nil if the connection could not be watched
 
 	mu      sync.Mutex
 	current *opRec
@@ -197,6 +198,7 @@ func (rt *router) configure(cfg *pgx.ConnConfig) *pgx.ConnConfig {
 }
 
 func (rt *router) own(pg *pgconn.PgConn, rec *sessionRec) {
+	rec.watch, _ = pg.Conn().(*watchedConn)
 	rt.mu.Lock()
 	rt.owner[pg] = rec
 	rt.mu.Unlock()

@@ -59,6 +59,7 @@ func NewRunner(ctx context.Context, server *postgres.Server, opts Options) (*Run
 	cfg := interleave.Config{
 		ConnConfig: func() *pgx.ConnConfig {
 			c := r.router.configure(server.ConnConfig())
+			watchDial(c)
 			if opts.Isolation != "" {
 				if c.RuntimeParams == nil {
 					c.RuntimeParams = map[string]string{}

@@ -64,6 +64,13 @@ func (t *tester) Choose(p interleave.Point) int { return t.Direct(p) }
 // Direct implements interleave.Director.
 func (t *tester) Direct(p interleave.Point) int {
 	t.inFlight = p.InFlight
+	for _, s := range p.InFlight {
+		// What a blocked step sent before it blocked is read before it is
+		// reported waiting.
+		if w := t.run.sessions[s].watch; w != nil {
+			w.awaitDrained()
+		}
+	}
 	t.begin()
 	t.settleLaunched()
 	if t.next == len(t.perm.Steps) {
