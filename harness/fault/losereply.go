@@ -16,12 +16,10 @@ type LoseReply struct {
 	// Commit loses the reply to the next request that ends a transaction (a
 	// COMMIT, a statement outside a transaction: see
 	// Link.LoseNextCommitReply) rather than to the next request whatever it
-	// is (Link.LoseNextReply, what Lookup's lose-reply does: in schedule
-	// mode the fault is placed before a step, and the step's reply is lost).
-	// A stress nemesis, which strikes at a random moment, sets it: the next
-	// request would often be a BEGIN or a statement whose transaction the
-	// broken connection rolls back, where a commit's lost reply leaves the
-	// call truly indeterminate.
+	// is (Link.LoseNextReply, what Lookup's lose-reply does: a fault placed
+	// before a step loses that step's reply). The next request is often a
+	// BEGIN, or a statement whose transaction the broken connection rolls
+	// back; a commit's lost reply leaves the call truly indeterminate.
 	Commit bool
 }
 

@@ -31,6 +31,7 @@ type clientRun struct {
 
 	conn  *pgx.Conn
 	link  *fault.Link // under conn (nil without faults)
+	sess  *session    // conn as the nemesis sees it
 	calls int
 }
 
@@ -82,6 +83,9 @@ func (c *clientRun) call(ctx context.Context, in model.Input) error {
 	}
 	if err := c.rec.Invoke(c.id, in); err != nil {
 		return err
+	}
+	if c.sess != nil {
+		c.sess.armIfAsked() // a lost reply the nemesis asked for: this call's commit
 	}
 	out, err := c.attempt(ctx, in)
 	if err == nil || !faulty || !c.conn.IsClosed() || pgconn.SafeToRetry(err) || ctx.Err() != nil {
@@ -139,13 +143,14 @@ func (c *clientRun) reconnect(ctx context.Context) error {
 	c.sessions.set(c.id, nil)
 	if c.conn != nil {
 		c.conn.Close(context.Background())
-		c.conn, c.link = nil, nil
+		c.conn, c.link, c.sess = nil, nil, nil
 	}
 	conn, err := redial(ctx, c.connect, c.cfg)
 	if err != nil {
 		return err
 	}
 	c.conn, c.link = conn, fault.LinkOf(conn)
-	c.sessions.set(c.id, &session{pid: conn.PgConn().PID(), link: c.link})
+	c.sess = &session{pid: conn.PgConn().PID(), link: c.link}
+	c.sessions.set(c.id, c.sess)
 	return nil
 }

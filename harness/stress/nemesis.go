@@ -46,14 +46,15 @@ func (n *nemesis) run(ctx context.Context) error {
 		f := n.cfg.Faults[rng.IntN(len(n.cfg.Faults))]
 		t := fault.Target{Server: n.cfg.Server}
 		target := "server"
+		var sess *session
 		if !f.OnServer() {
 			client := rng.IntN(n.cfg.Clients)
-			s := n.sessions.get(client)
-			if s == nil {
+			sess = n.sessions.get(client)
+			if sess == nil {
 				n.missed++
 				continue
 			}
-			target, t.PID, t.Link = fmt.Sprintf("c%d", client), s.pid, s.link
+			target, t.PID, t.Link = fmt.Sprintf("c%d", client), sess.pid, sess.link
 			if control == nil || control.IsClosed() {
 				var err error
 				if control, err = redial(ctx, n.connect, n.cfg); err != nil {
@@ -62,20 +63,11 @@ func (n *nemesis) run(ctx context.Context) error {
 			}
 			t.Control = control
 		}
-		if lr, ok := f.(fault.LoseReply); ok && !lr.Commit {
-			// Striking at a random moment, lose a commit's reply: the next
-			// request's would often be a BEGIN's, or a statement's whose
-			// transaction the broken connection rolls back.
-			f = fault.LoseReply{Commit: true}
-		}
 		err := n.rec.Fault(f.Name(), target, func() error {
-			if err := f.Inject(ctx, t); err != nil {
-				return err
+			if _, ok := f.(fault.LoseReply); ok {
+				return loseReply(ctx, sess)
 			}
-			if t.Link != nil && f.Name() == "lose-reply" {
-				return t.Link.AwaitLoss(ctx)
-			}
-			return nil
+			return f.Inject(ctx, t)
 		})
 		switch {
 		case err == nil:
@@ -88,4 +80,25 @@ func (n *nemesis) run(ctx context.Context) error {
 			return fmt.Errorf("nemesis: %w", err)
 		}
 	}
+}
+
+// loseReply loses the reply to the commit of the client's next call: the
+// client arms its link when the call starts (session.askLoss). It returns
+// once the reply was lost; ErrMissed if the session closed first, or ctx
+// ended first (the request is withdrawn then).
+func loseReply(ctx context.Context, s *session) error {
+	if s.link == nil {
+		return fmt.Errorf("fault lose-reply: the session has no link")
+	}
+	s.askLoss()
+	select {
+	case <-s.link.Lost():
+		return nil
+	case <-s.link.Closed():
+	case <-ctx.Done():
+	}
+	if s.withdrawLoss() {
+		return nil
+	}
+	return fmt.Errorf("%w: lose-reply: the session ended before a reply was lost", fault.ErrMissed)
 }

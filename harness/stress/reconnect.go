@@ -53,6 +53,38 @@ func redial(ctx context.Context, connect func(context.Context) (*pgx.Conn, error
 type session struct {
 	pid  uint32      // its backend (kill, cancel)
 	link *fault.Link // its connection (lose-reply)
+
+	mu       sync.Mutex
+	loseNext bool // the nemesis asks for the reply of the next call's commit
+}
+
+// askLoss asks the client to arm its link at the start of its next call, so
+// that the call's commit reply is lost: every kind of call is hit as often
+// as it is made, where arming at a random moment would mostly hit the long
+// transactions a client spends its time in.
+func (s *session) askLoss() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseNext = true
+}
+
+// armIfAsked arms the link if the nemesis asked for a loss.
+func (s *session) armIfAsked() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loseNext {
+		s.loseNext = false
+		s.link.LoseNextCommitReply()
+	}
+}
+
+// withdrawLoss takes the request back; it reports true when the reply was
+// lost already.
+func (s *session) withdrawLoss() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseNext = false
+	return !s.link.Disarm()
 }
 
 // sessions are the clients' current sessions; nil while a client has none
