@@ -68,12 +68,22 @@ func (v *Verdict) Violated() bool { return v != nil && v.Status == NotSerializab
 
 // Summary is the verdict in a line.
 func (v *Verdict) Summary() string {
+	var failed []*Txn
+	for _, t := range v.Transactions {
+		if !t.Committed {
+			failed = append(failed, t)
+		}
+	}
 	switch v.Status {
 	case Serializable:
+		s := "serializable: the same results as the serial order " + labels(v.Order)
 		if len(v.Order) == 0 {
-			return "serializable (no transaction committed)"
+			s = "serializable (no transaction committed)"
 		}
-		return "serializable: the same results as the serial order " + labels(v.Order)
+		if len(failed) > 0 && len(v.Order) > 0 {
+			s += fmt.Sprintf(" (%s did not commit)", labels(failed))
+		}
+		return s
 	case Unchecked:
 		return "not checked: " + v.Reason
 	}
