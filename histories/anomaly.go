@@ -124,12 +124,14 @@ func classify(h *History, v *Verdict) {
 
 // anomalyRank orders anomalies from the most specific to the least, as
 // classifyWorld tries them.
-var anomalyRank = []string{LostWrite, HalfDoneCall, DuplicateInsert, WriteSkew, Overdraft, DoubleRefund, LostUpdate,
+var anomalyRank = []string{LostWrite, DuplicateInsert, WriteSkew, Overdraft, LostUpdate, DoubleRefund, HalfDoneCall,
 	DuplicatedWrite, StaleRead, MoneyCreated, LedgerMismatch, PotMismatch, NonLinearizable}
 
 // classifyWorld decides one world's anomaly from its findings, the most
-// specific first: a fault's (D, A), then the invariant a race broke, then
-// what linearizability alone says.
+// specific first: a lost acknowledged write (D), the race that broke an
+// invariant (a fault may have cut a call off in the same world: the race
+// still explains the invariant), a half-done call (A), then what
+// linearizability alone says.
 func classifyWorld(h *History, w int64, found []Finding, calls []Call) Anomaly {
 	by := map[model.Guarantee]Finding{}
 	for _, f := range found {
@@ -165,9 +167,6 @@ func classifyWorld(h *History, w int64, found []Finding, calls []Call) Anomaly {
 		pick(func(c Call) bool {
 			return c.done("") && !c.Input.Op.ReadOnly() || isCall && c.InvokeLine == culprit.InvokeLine
 		})
-	case has(model.Atomicity):
-		a = Anomaly{Name: HalfDoneCall, Story: "a call cut off by a fault did part of its work: " + by[model.Atomicity].Detail}
-		pick(func(c Call) bool { return c.End == Info || c.End == "" || c.Retried })
 	case has(model.UniqueMembership):
 		user, group := duplicateMember(snapOf(model.UniqueMembership))
 		a = Anomaly{Name: DuplicateInsert, Story: fmt.Sprintf("concurrent joins each checked that %s was not a member of %s, then both inserted: the membership is stored twice", user, group)}
@@ -188,12 +187,6 @@ func classifyWorld(h *History, w int64, found []Finding, calls []Call) Anomaly {
 		user := negativeWallet(snapOf(model.NoOverdraft))
 		a = Anomaly{Name: Overdraft, Story: fmt.Sprintf("concurrent debits each saw enough money in %s's wallet and all went through: %s", user, by[model.NoOverdraft].Detail)}
 		pick(func(c Call) bool { return c.done("") && !c.Input.Op.ReadOnly() && c.Input.User == user })
-	case doubleLeave(calls) != nil:
-		pair := doubleLeave(calls)
-		a = Anomaly{Name: DoubleRefund, Story: fmt.Sprintf("two concurrent leaves of %s from %s both answered left and both refunded the fee: one membership, two refunds", pair[0].Input.User, pair[0].Input.Group)}
-		pick(func(c Call) bool {
-			return c.InvokeLine == pair[0].InvokeLine || c.InvokeLine == pair[1].InvokeLine || c.done(model.Joined) && c.Input.User == pair[0].Input.User
-		})
 	case lostUpdate(snapOf(model.LedgerAgreement)) != "":
 		user := lostUpdate(snapOf(model.LedgerAgreement))
 		a = Anomaly{Name: LostUpdate, Story: fmt.Sprintf("two read-modify-writes of %s's balance ran concurrently; the second wrote over the first: %s", user, ledgerDetail(by))}
@@ -206,6 +199,15 @@ func classifyWorld(h *History, w int64, found []Finding, calls []Call) Anomaly {
 		} else {
 			pick(writes)
 		}
+	case doubleLeave(calls) != nil && (has(model.Conservation) || has(model.PotConsistency) || isCall && culprit.Input.Op == model.OpLeave):
+		pair := doubleLeave(calls)
+		a = Anomaly{Name: DoubleRefund, Story: fmt.Sprintf("two concurrent leaves of %s from %s both answered left and both refunded the fee: one membership, two refunds", pair[0].Input.User, pair[0].Input.Group)}
+		pick(func(c Call) bool {
+			return c.InvokeLine == pair[0].InvokeLine || c.InvokeLine == pair[1].InvokeLine || c.done(model.Joined) && c.Input.User == pair[0].Input.User
+		})
+	case has(model.Atomicity):
+		a = Anomaly{Name: HalfDoneCall, Story: "a call cut off by a fault did part of its work: " + by[model.Atomicity].Detail}
+		pick(func(c Call) bool { return c.End == Info || c.End == "" || c.Retried })
 	case has(model.Linearizable) && !isCall && retried(calls):
 		a = Anomaly{Name: DuplicatedWrite, Story: "a call sent again after its connection was lost took effect twice: " + culpritText(culprit, isCall, by[model.Linearizable])}
 		pick(func(c Call) bool { return c.Retried })
@@ -333,7 +335,7 @@ func doubleLeave(calls []Call) []Call {
 	for i, c := range calls {
 		for _, d := range calls[i+1:] {
 			if c.Input.Op == model.OpLeave && d.Input.Op == model.OpLeave && c.done(model.Left) && d.done(model.Left) &&
-				c.Input.User == d.Input.User && c.Input.Group == d.Input.Group && c.overlaps(d) {
+				c.Input.User == d.Input.User && c.Input.Group == d.Input.Group && c.overlaps(d) && !rejoined(calls, c, d) {
 				return []Call{c, d}
 			}
 		}
@@ -388,4 +390,26 @@ func excess(calls []Call, user, group string, limit int) []int {
 		}
 	}
 	return all
+}
+
+// rejoined reports that there were memberships enough for both leaves: the
+// user was a member when the first began (by the joins and leaves answered
+// before), and a join answered joined ran while they were in flight — then
+// each leave may have removed a membership of its own.
+func rejoined(calls []Call, c, d Call) bool {
+	span := Call{Invoked: min(c.Invoked, d.Invoked), Answered: max(c.Answered, d.Answered)}
+	same := func(j Call) bool { return j.Input.User == c.Input.User && j.Input.Group == c.Input.Group }
+	member, joins := 0, 0
+	for _, j := range calls {
+		switch {
+		case !same(j):
+		case j.Input.Op == model.OpJoin && j.done(model.Joined) && j.Answered < span.Invoked:
+			member = 1
+		case j.Input.Op == model.OpLeave && j.done(model.Left) && j.Answered < span.Invoked:
+			member = 0
+		case j.Input.Op == model.OpJoin && j.done(model.Joined) && j.overlaps(span):
+			joins++
+		}
+	}
+	return member+joins >= 2
 }

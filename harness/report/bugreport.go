@@ -90,7 +90,7 @@ func BugReport(w io.Writer, c Counterexample) error {
 		p.f("## Expected vs actual\n\n")
 		lines, how := Expectations(h, world), fmt.Sprintf("World %d: the model ran the calls answered ok in the order they were answered.", world)
 		if lines == nil {
-			lines, how = brokenInvariants(h, v, world), fmt.Sprintf("World %d, as the audit that saw its first invariant broken read it (too many calls to replay them in one order).", world)
+			lines, how = brokenInvariants(h, v, world), fmt.Sprintf("World %d has too many calls to replay in one order: above, the first answer no order explains, and each invariant broken as the audit that first saw one read it.", world)
 		}
 		if len(lines) > maxExpected {
 			lines = append(lines[:maxExpected-1], fmt.Sprintf("… and %d more values", len(lines)-maxExpected+1))
