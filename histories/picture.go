@@ -19,7 +19,7 @@ import (
 // names and those overlapping them, nearest first. With this many the
 // picture stays within pictureWidth when drawn.
 const (
-	maxPictureCalls = 16
+	maxPictureCalls = 12
 	pictureWidth    = 1380 // px: readable without scrolling at 1,400 px
 )
 

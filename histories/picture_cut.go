@@ -27,8 +27,9 @@ type picturePartition struct {
 }
 
 const (
-	dataStart = "const data = "
-	dataEnd   = "\n\n      render(data)"
+	maxBarText = 32
+	dataStart  = "const data = "
+	dataEnd    = "\n\n      render(data)"
 )
 
 // cutPicture keeps the calls whose indexes are in window (a world's
@@ -63,6 +64,13 @@ func cutPicture(page string, window []int, labels map[int]string) (string, error
 			if old < len(part.History) {
 				el := part.History[old]
 				el["ClientId"] = row[int(el["ClientId"].(float64))]
+				// A long answer (an audit's whole state) would widen the
+				// drawing past reading: cut it in the bar, whole in the
+				// tooltip.
+				if d, _ := el["Description"].(string); len([]rune(d)) > maxBarText {
+					el["Description"] = string([]rune(d)[:maxBarText-1]) + "…"
+					el["Metadata"] = d + "<br><br>"
+				}
 				renumber[old] = len(kept)
 				kept = append(kept, el)
 			}

@@ -11,7 +11,7 @@ import (
 )
 
 // TestPictureIsCutToTheViolation: a stress history's picture shows a window
-// of its violating world — at most 16 calls, the anomaly's among them —
+// of its violating world — at most 12 calls, the anomaly's among them —
 // with rows labelled as in the transcript, a row per finding, the findings
 // in full above, a link to the whole history and none of porcupine's
 // jargon; a drawing wider than the page is scaled to fit 1,400 px.
@@ -63,8 +63,8 @@ func TestPictureIsCutToTheViolation(t *testing.T) {
 				}
 			}
 			calls := strings.Count(page, `"OriginalStart"`)
-			if calls == 0 || calls > 16 {
-				t.Errorf("%d calls drawn, want 1 to 16", calls)
+			if calls == 0 || calls > 12 {
+				t.Errorf("%d calls drawn, want 1 to 12", calls)
 			}
 			for _, c := range v.Anomalies[0].Calls[:min(len(v.Anomalies[0].Calls), 4)] {
 				if i := strings.Index(c, " "); i > 0 && !strings.Contains(c, "more calls") {
