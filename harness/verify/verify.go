@@ -174,6 +174,29 @@ func (r *runner) checksFor(v protocol.Variant) []check {
 	return checks
 }
 
+// applicable are the faults of names this server can take (a crash needs
+// the embedded cluster). None is an environment error: the check cannot
+// run here, and a check that cannot run proves nothing.
+func (r *runner) applicable(names []string) ([]fault.Fault, error) {
+	all, err := fault.Parse(strings.Join(names, ","))
+	if err != nil {
+		return nil, err
+	}
+	var out []fault.Fault
+	var why error
+	for _, f := range all {
+		if err := f.Applies(r.o.Server); err != nil {
+			why = err
+			continue
+		}
+		out = append(out, f)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("none of the faults %s applies to this server: %w", strings.Join(names, ","), why)
+	}
+	return out, nil
+}
+
 // stressFaults are the faults a correct variant's stress run takes.
 var stressFaults = []string{"crash", "kill", "cancel", "lose-reply"}
 
@@ -299,7 +322,7 @@ func (r *runner) explore(s Standard) check {
 		}
 		if len(s.Faults) > 0 {
 			// A crash hits every lane's connections: one lane, faults on.
-			faults, err := fault.Parse(strings.Join(s.Faults, ","))
+			faults, err := r.applicable(s.Faults)
 			if err != nil {
 				return c, err
 			}
@@ -367,11 +390,15 @@ func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []st
 	name := v.Info().Name + "-stress"
 	if len(faults) > 0 {
 		var err error
-		if cfg.Faults, err = fault.Parse(strings.Join(faults, ",")); err != nil {
+		if cfg.Faults, err = r.applicable(faults); err != nil {
 			return c, err
 		}
 		cfg.FaultInterval = r.b.faultEvery
-		c.Name += ", faults " + strings.Join(faults, ",")
+		var applied []string
+		for _, f := range cfg.Faults {
+			applied = append(applied, f.Name())
+		}
+		c.Name += ", faults " + strings.Join(applied, ",")
 		name += "-faults"
 	}
 	dir := filepath.Join(r.o.Out, "runs", name)
