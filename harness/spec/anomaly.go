@@ -18,6 +18,7 @@ type matcher struct {
 	orders    [][]*Txn
 	fits      map[*Txn][]int // the orders (indexes) in which the transaction's results are the same
 	finalFits []int          // the orders that leave the same final state
+	blocked   int            // orders that cannot run serially
 }
 
 // search runs serial orders until one gives every committed transaction's
@@ -35,6 +36,10 @@ func (m *matcher) search(ctx context.Context) ([]*Txn, error) {
 		}
 		idx := len(m.orders)
 		m.orders = append(m.orders, slices.Clone(order))
+		if ser == nil {
+			m.blocked++
+			return true // an order that cannot run serially fits nothing
+		}
 		all := true
 		for _, t := range order {
 			if m.same(t, ser, serialIndex) {
@@ -210,12 +215,12 @@ func (m *matcher) fitText(t *Txn) string {
 // and b each change when run alone.
 func (m *matcher) bothChanged(ctx context.Context, a, b *Txn) ([]string, error) {
 	initial, err := m.o.run(ctx, m.obs, nil)
-	if err != nil {
+	if err != nil || initial == nil {
 		return nil, err
 	}
 	changed := func(t *Txn) (map[string]bool, error) {
 		alone, err := m.o.run(ctx, m.obs, []*Txn{t})
-		if err != nil {
+		if err != nil || alone == nil {
 			return nil, err
 		}
 		out := map[string]bool{}

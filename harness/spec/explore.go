@@ -89,6 +89,7 @@ func (r *Runner) Explore(ctx context.Context, sp *Spec, opts ExploreOptions) (*E
 	ir, err := interleave.Explore(ctx, []*interleave.Engine{r.engine}, p, interleave.ExploreOptions{
 		Strategy: opts.Strategy, Max: opts.Max, KeepGoing: opts.KeepGoing, Progress: opts.Progress})
 	r.dirty = p.dirty
+	r.cleanUp(ctx, sp)
 	rep.Report = ir
 	if err != nil {
 		var setup *SetupError

@@ -3,6 +3,7 @@ package spec_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"jbcheck/harness/interleave"
@@ -164,5 +165,24 @@ func TestSpecExploreNamesTheProtocolsRaces(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSpecOracleSkipsOrdersThatCannotRunSerially: in notices.spec, session
+// s1's setup takes a session-level advisory lock that s2lock waits for
+// until s1unlock: serial orders that put s2lock's transaction before
+// s1unlock's cannot run, and the oracle drops them at the first wait (not
+// after a timeout) and judges the outcome on the others. The outcome in
+// which s2read saw s2's update before s1's commit fits none that can run.
+func TestSpecOracleSkipsOrdersThatCannotRunSerially(t *testing.T) {
+	rep := explored(t, "notices.spec", "")
+	bad := rep.Violations()
+	if len(bad) == 0 {
+		t.Fatal("no violation: the lock that orders s2lock after s1unlock was not taken into account")
+	}
+	for _, o := range bad {
+		if !strings.Contains(o.Permutation(), "s2lock") || o.Verdict.Explanation == "" {
+			t.Errorf("outcome %s: %s", o.Permutation(), o.Verdict.Summary())
+		}
 	}
 }

@@ -33,6 +33,9 @@ func (r *run) Finish(ctx context.Context, s *interleave.Schedule) (interleave.Ou
 		}
 	}
 	if f := r.p.final; f != nil {
+		// Another runner (an exploration's oracle) may run next on the same
+		// database: session-level locks left here would block it.
+		r.release(ctx)
 		state, rows, err := f.read(ctx, s.Control().PgConn())
 		if err != nil {
 			return interleave.Outcome{}, err
@@ -87,6 +90,15 @@ func (r *run) teardown(ctx context.Context) []*pgconn.PgConn {
 		}
 	}
 	return open
+}
+
+// release lets go of the session-level advisory locks the sessions hold.
+func (r *run) release(ctx context.Context) {
+	for i := range r.sessions {
+		if pg := r.conn(i); pg != nil && !pg.IsClosed() {
+			pg.Exec(ctx, "SELECT pg_advisory_unlock_all()").Close()
+		}
+	}
 }
 
 // conn is session i's connection in this schedule.

@@ -132,6 +132,19 @@ func (r *Runner) Run(ctx context.Context, sp *Spec, stdout, stderr io.Writer) er
 	return err
 }
 
+// cleanUp runs the spec's teardown at once after a run that ended without
+// it (an error, or a serial run stopped), so that the next run — of this
+// runner or of another on the same database — starts from nothing.
+func (r *Runner) cleanUp(ctx context.Context, sp *Spec) {
+	if !r.dirty || ctx.Err() != nil {
+		return
+	}
+	if sp.Teardown != nil {
+		r.engine.Control().PgConn().Exec(ctx, sp.Teardown.SQL).Close()
+	}
+	r.dirty = false
+}
+
 // PermResult is one permutation's run.
 type PermResult struct {
 	Output string // isolationtester's standard output, from "starting permutation:" on
@@ -143,23 +156,46 @@ type PermResult struct {
 // of it. With final, the final state is read (after the sessions'
 // teardowns, before the spec's) into the observation.
 func (r *Runner) Permutation(ctx context.Context, sp *Spec, perm *Permutation, final *finalState) (*PermResult, error) {
+	return r.permutation(ctx, sp, perm, final, false)
+}
+
+// ErrBlockedSerially reports a serial run in which a step waited for a lock
+// — held by no transaction of the order (they ran one after another), but
+// by a session outside a transaction, or taken in a session's setup: the
+// order cannot run serially.
+var ErrBlockedSerially = errors.New("a step waits for a lock, run serially")
+
+// permutation runs one permutation; serial, it stops at the first step
+// that waits for a lock (ErrBlockedSerially).
+func (r *Runner) permutation(ctx context.Context, sp *Spec, perm *Permutation, final *finalState, serial bool) (*PermResult, error) {
 	plan := make([][]*Step, len(sp.Sessions))
 	for _, ps := range perm.Steps {
 		plan[ps.Step.Session] = append(plan[ps.Step.Session], ps.Step)
 	}
+	runCtx, abort := context.WithCancel(ctx)
+	defer abort()
 	t := newTester(perm, len(sp.Sessions))
+	if serial {
+		t.abort = abort
+	}
 	p := &program{spec: sp, router: r.router, plan: plan, tester: t, final: final, timeout: r.opts.BlockTimeout, dirty: r.dirty}
-	res, err := r.engine.Run(ctx, p, t)
+	res, err := r.engine.Run(runCtx, p, t)
 	r.dirty = p.dirty
+	if r.dirty && t.run != nil {
+		t.run.release(ctx) // a serial run stopped: its sessions' locks would block the next run
+	}
+	r.cleanUp(ctx, sp)
 	out := &PermResult{Output: "\nstarting permutation: " + strings.Join(perm.Names(), " ") + "\n"}
 	if t.run != nil {
 		out.Output += t.run.out.String()
 		out.Errors = t.run.errOut.String()
 	}
-	if t.err != nil && !errors.Is(err, context.Canceled) {
-		err = t.err
-	}
-	if err != nil {
+	switch {
+	case ctx.Err() != nil:
+		return out, ctx.Err()
+	case t.err != nil:
+		return out, t.err
+	case err != nil:
 		var setup *SetupError
 		if errors.As(err, &setup) {
 			return out, setup

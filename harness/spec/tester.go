@@ -30,6 +30,8 @@ type tester struct {
 	inFlight []int
 	started  bool
 	err      error // why the permutation cannot go on
+	// abort, for a serial run, ends the run at the first step that waits.
+	abort func()
 }
 
 // launch is one step of the permutation on its way.
@@ -73,6 +75,15 @@ func (t *tester) Direct(p interleave.Point) int {
 	}
 	t.begin()
 	t.settleLaunched()
+	if t.abort != nil && len(p.InFlight) > 0 {
+		for _, l := range t.active {
+			if l != nil && t.busy(l) {
+				t.err = fmt.Errorf("%w: step %s", ErrBlockedSerially, l.ps.Name)
+			}
+		}
+		t.abort()
+		return interleave.Wait
+	}
 	if t.next == len(t.perm.Steps) {
 		return interleave.Wait // for the steps still in flight to end
 	}
