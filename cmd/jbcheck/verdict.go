@@ -88,12 +88,6 @@ func finishVerdict(v histories.Verdict, historyPath, picture string, asJSON bool
 	return nil
 }
 
-// isTerminal reports whether f is a terminal, for progress lines.
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // guaranteeList writes guarantees as "L, I1 (linearizability, unique membership)".
 func guaranteeList(gs []model.Guarantee) string {
 	codes, titles := make([]string, len(gs)), make([]string, len(gs))

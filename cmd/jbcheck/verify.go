@@ -98,7 +98,10 @@ func runVerify(ctx context.Context, args []string) error {
 	}
 	defer stopServer(server)
 	fmt.Printf("jbcheck verify: %d variants on %s, seed %d%s\n", len(ordered), server, *seed, map[bool]string{true: ", quick"}[*quick])
-	g, err := verify.Run(ctx, verify.Options{Server: server, Variants: ordered, Quick: *quick, Seed: *seed, Lanes: *parallel, Out: *out, Log: os.Stdout})
+	progress := &verify.Progress{}
+	status := newGateStatus(os.Stdout, progress)
+	g, err := verify.Run(ctx, verify.Options{Server: server, Variants: ordered, Quick: *quick, Seed: *seed, Lanes: *parallel, Out: *out, Log: status, Progress: progress})
+	status.Close()
 	fmt.Println()
 	printMatrix(g)
 	fmt.Printf("\nreport: %s/index.html (summary.json, junit.xml)\n%s\n", *out, g.Verdict)

@@ -22,6 +22,9 @@ type Falsification struct {
 type Options struct {
 	Seed   uint64 // first seed; rapid draws from seed, seed+1, seed+3, ...
 	Checks int    // draws to make before declaring that the property holds
+	// Progress, if set, is called as each draw starts with the draws
+	// started so far (shrinking draws more than Checks).
+	Progress func(draws int)
 }
 
 // Falsify runs prop with rapid and reports whether it failed, without
@@ -51,6 +54,14 @@ func Falsify(name string, opts Options, prop func(*rapid.T)) Falsification {
 	}
 	// A name no fail file can match: rapid globs testdata/rapid/<name>/.
 	r := &recorder{name: fmt.Sprintf("%s-falsify-%d", name, falsifyRuns.Add(1))}
+	if opts.Progress != nil {
+		inner, draws := prop, 0
+		prop = func(t *rapid.T) {
+			draws++
+			opts.Progress(draws)
+			inner(t)
+		}
+	}
 	rapid.Check(r, prop)
 	return Falsification{Failed: r.failed, Report: strings.TrimSpace(r.log.String())}
 }

@@ -233,9 +233,21 @@ type Caught struct {
 // A bug variant is hunted with many rounds; a correct variant is checked
 // with one, and a failure comes back as small as for a bug.
 func Catch(ctx context.Context, e *schedule.Executor, first uint64, rounds, checks int) (*Caught, error) {
+	return CatchProgress(ctx, e, first, rounds, checks, nil)
+}
+
+// CatchProgress is Catch calling progress, if set, as each draw starts
+// with the draws started so far over every round.
+func CatchProgress(ctx context.Context, e *schedule.Executor, first uint64, rounds, checks int, progress func(draws int)) (*Caught, error) {
+	drawn := 0
 	for seed := first; seed < first+uint64(rounds); seed++ {
 		var last Counterexample
-		got := Falsify(e.Variant().Info().Name, Options{Seed: seed, Checks: checks}, Guarantees(ctx, e, func(c Counterexample) { last = c }))
+		opts := Options{Seed: seed, Checks: checks}
+		if progress != nil {
+			before := drawn
+			opts.Progress = func(n int) { drawn = before + n; progress(drawn) }
+		}
+		got := Falsify(e.Variant().Info().Name, opts, Guarantees(ctx, e, func(c Counterexample) { last = c }))
 		if err := ctx.Err(); err != nil {
 			return nil, err // interrupted: the failures were the cancellation's
 		}

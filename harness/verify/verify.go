@@ -35,6 +35,7 @@ type Options struct {
 	Lanes    int                // parallel exploration lanes (at least 1)
 	Out      string             // the report directory
 	Log      io.Writer          // one line per check as it ends
+	Progress *Progress          // the running check and its own progress, if set
 }
 
 // budget is how hard each check looks.
@@ -63,9 +64,12 @@ func budgetFor(quick bool) budget {
 func Run(ctx context.Context, o Options) (report.Gate, error) {
 	g := report.Gate{Started: time.Now().UTC(), Quick: o.Quick, Seed: o.Seed, Postgres: o.Server.Version()}
 	r := &runner{o: o, b: budgetFor(o.Quick), gate: &g}
+	checks := 0
 	for _, v := range o.Variants {
 		r.width = max(r.width, len(v.Info().Name))
+		checks += len(r.checksFor(v))
 	}
+	o.Progress.start(checks)
 	var err error
 	for _, v := range o.Variants {
 		if err = r.variant(ctx, v); err != nil {
@@ -109,7 +113,9 @@ func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
 	checks := r.checksFor(v)
 	for _, check := range checks {
 		start := time.Now()
+		r.o.Progress.begin(v.Info().Name, "")
 		c, err := check(ctx, v, execs)
+		r.o.Progress.end()
 		if ctx.Err() != nil {
 			// Cut short, a check proves nothing either way: a cancelled
 			// statement must not read as a violation, nor a shortened run
@@ -127,7 +133,7 @@ func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
 		}
 		r.gate.Checks = append(r.gate.Checks, c)
 		if r.o.Log != nil {
-			fmt.Fprintf(r.o.Log, "%-*s %-9s %-72.72s %5.1fs  %s\n", r.width, c.Variant, outcome(c), c.Name, c.Seconds, c.Detail)
+			fmt.Fprintf(r.o.Log, "%-*s %-7s %6.1fs  %s: %s\n", r.width, c.Variant, outcome(c), c.Seconds, c.Name, c.Detail)
 		}
 	}
 	return nil
@@ -249,7 +255,8 @@ func (r *runner) property(ctx context.Context, v protocol.Variant, execs []*sche
 		first, rounds, checks = 1, r.b.catchRounds, 100
 		c.Name = fmt.Sprintf("property: caught within %d rounds of 100 draws (seeds 1–%d), shrunk", rounds, rounds)
 	}
-	caught, err := property.Catch(ctx, execs[0], first, rounds, checks)
+	r.begin(v, c.Name, int64(rounds*checks), "draws")
+	caught, err := property.CatchProgress(ctx, execs[0], first, rounds, checks, func(n int) { r.o.Progress.advance(int64(n)) })
 	if err != nil || caught == nil {
 		c.Statuses, c.Detail = held(), "held in every draw"
 		return c, err
@@ -264,6 +271,7 @@ func (r *runner) property(ctx context.Context, v protocol.Variant, execs []*sche
 // the model's answers and leave the model's state.
 func (r *runner) differential(ctx context.Context, v protocol.Variant, _ []*schedule.Executor) (report.Check, error) {
 	c := report.Check{Name: fmt.Sprintf("differential: one call at a time, the model's answers and state (%d draws)", r.b.differential)}
+	r.begin(v, c.Name, int64(r.b.differential), "draws")
 	cfg := r.o.Server.ConnConfig()
 	protocol.ConfigureClient(cfg, v, protocol.SchemaName(v))
 	conn, err := pgx.ConnectConfig(ctx, cfg)
@@ -281,7 +289,8 @@ func (r *runner) differential(ctx context.Context, v protocol.Variant, _ []*sche
 		}
 		defer stop()
 	}
-	got := property.Falsify(v.Info().Name+"-differential", property.Options{Seed: r.o.Seed, Checks: r.b.differential}, property.Differential(ctx, conn, v, nil))
+	progress := func(n int) { r.o.Progress.advance(int64(n)) }
+	got := property.Falsify(v.Info().Name+"-differential", property.Options{Seed: r.o.Seed, Checks: r.b.differential, Progress: progress}, property.Differential(ctx, conn, v, nil))
 	c.Statuses, c.Detail = held(), "every answer and every stored state as the model's"
 	if got.Failed {
 		c.Statuses[model.Linearizable] = histories.Violated
@@ -316,6 +325,7 @@ func (r *runner) worker(ctx context.Context, v protocol.Variant, w protocol.Work
 func (r *runner) explore(s Standard) check {
 	return func(ctx context.Context, v protocol.Variant, execs []*schedule.Executor) (report.Check, error) {
 		c := report.Check{Name: fmt.Sprintf("explore %s: %s", s.Strategy, s.Name)}
+		r.begin(v, c.Name, 0, "schedules")
 		sc, err := model.ParseScenario(s.Clients, s.World)
 		if err != nil {
 			return c, err
@@ -342,7 +352,9 @@ func (r *runner) explore(s Standard) check {
 			// most of the gate's time: a quarter.
 			budget /= 4
 		}
-		rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: s.Strategy, Max: budget})
+		r.o.Progress.measure(int64(budget), "schedules")
+		progress := func(n int) { r.o.Progress.advance(int64(n)) }
+		rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: s.Strategy, Max: budget, Progress: progress})
 		if err != nil {
 			return c, err
 		}
@@ -402,9 +414,18 @@ func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []st
 		name += "-faults"
 	}
 	dir := filepath.Join(r.o.Out, "runs", name)
+	r.begin(v, c.Name, 0, "")
 	for run := 1; run <= runs; run++ {
 		var buf bytes.Buffer
 		cfg.History = &buf
+		if cfg.Duration > 0 {
+			start := time.Now()
+			r.o.Progress.measure(int64(cfg.Duration.Seconds()), "seconds of stress")
+			cfg.Progress = func(int64) { r.o.Progress.advance(int64(time.Since(start).Seconds())) }
+		} else {
+			r.o.Progress.measure(int64(cfg.Ops), fmt.Sprintf("operations (run %d of up to %d)", run, runs))
+			cfg.Progress = func(done int64) { r.o.Progress.advance(done) }
+		}
 		sum, err := stress.Run(ctx, cfg)
 		if err != nil {
 			return c, err
@@ -558,4 +579,10 @@ func slug(s string) string {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// begin names the running check of v and says what it counts.
+func (r *runner) begin(v protocol.Variant, name string, budget int64, unit string) {
+	r.o.Progress.name(name)
+	r.o.Progress.measure(budget, unit)
 }
