@@ -15,7 +15,7 @@ COUNT      ?= 5
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/jbcheck
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/jbcheck
 
 # The PostgreSQL server binaries (initdb, postgres). Installed with apt-get
 # when missing and possible; otherwise the message names the package.

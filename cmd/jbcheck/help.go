@@ -12,20 +12,21 @@ func init() {
 	register(command{
 		name:    "help",
 		summary: "show the commands, or one command's usage",
-		usage:   "jbcheck help [COMMAND]",
+		usage:   "jbcheck help [COMMAND]\n\nPrints the commands, or COMMAND's usage and every flag with its default\n(the same text as `jbcheck COMMAND --help`).",
 		run:     runHelp,
 	})
 }
 
-func runHelp(_ context.Context, args []string) error {
-	if len(args) == 0 {
+func runHelp(ctx context.Context, args []string) error {
+	if len(args) == 0 || slices.Contains([]string{"-h", "-help", "--help", "help"}, args[0]) {
 		printHelp()
 		return nil
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
-			fmt.Println(c.usage)
-			return nil
+			// The command's own flag set prints its help: the same text as
+			// `jbcheck CMD --help`.
+			return c.run(ctx, []string{"--help"})
 		}
 	}
 	return fmt.Errorf("%w: no command %q: run `jbcheck help` for the list", errUsage, args[0])
@@ -38,7 +39,7 @@ func printHelp() {
 	for _, c := range sorted {
 		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
 	}
-	b.WriteString("\nRun `jbcheck help COMMAND` for a command's flags.\n" +
+	b.WriteString("\nRun `jbcheck help COMMAND` (or `jbcheck COMMAND --help`) for a command's flags; `jbcheck --version` for the version.\n" +
 		"Exit status: 0 every guarantee held, 1 a violation or an undecided check, 2 a usage or environment error,\n" +
 		"130 or 143 interrupted (SIGINT, SIGTERM): an interrupted command never passes.\n" +
 		"A --dsn password belongs in PGPASSWORD, ~/.pgpass or PGPASSFILE, not on the command line (docs/security.md).\n")

@@ -38,7 +38,8 @@ var (
 	errViolation = errors.New("check failed")
 	// errUsage: the command line was wrong (exit 2).
 	errUsage = errors.New("usage")
-	// errHelp: -h asked for the usage text, which was printed (exit 0).
+	// errHelp: -h or --help asked for the usage text, which was printed on
+	// standard output (exit 0).
 	errHelp = errors.New("help requested")
 )
 
@@ -68,6 +69,8 @@ func dispatch(ctx context.Context, args []string) error {
 	case "-h", "-help", "--help":
 		printHelp()
 		return nil
+	case "-version", "--version":
+		return runVersion(ctx, args[1:])
 	}
 	return fmt.Errorf("%w: unknown command %q: run `jbcheck help` for the list", errUsage, args[0])
 }

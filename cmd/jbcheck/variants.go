@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -57,49 +56,4 @@ func runVariants(_ context.Context, args []string) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Name, kind, breaks, r.Summary)
 	}
 	return w.Flush()
-}
-
-// newFlagSet makes a subcommand's flag set: errors are returned, not fatal,
-// and the usage text is the command's own.
-func newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.Usage = func() {
-		for _, c := range commands {
-			if c.name == name {
-				fmt.Fprintln(fs.Output(), c.usage)
-			}
-		}
-		fmt.Fprintln(fs.Output(), "\nFlags:")
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args and returns the positional arguments, checking
-// their number.
-// With wantArgs ≥ 0, flags may also come after the positional arguments
-// (`jbcheck replay FILE --variant locking`); with wantArgs < 0 (any number),
-// everything after the first positional argument, or after --, is positional,
-// as `jbcheck stress -- CMD ARGS` needs.
-func parseFlags(fs *flag.FlagSet, args []string, wantArgs int) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				return nil, errHelp
-			}
-			return nil, fmt.Errorf("%w: %s: %v (run `jbcheck help %s`)", errUsage, fs.Name(), err, fs.Name())
-		}
-		args = fs.Args()
-		if wantArgs < 0 || len(args) == 0 {
-			positional = append(positional, args...)
-			break
-		}
-		positional, args = append(positional, args[0]), args[1:]
-	}
-	if wantArgs >= 0 && len(positional) != wantArgs {
-		return nil, fmt.Errorf("%w: %s takes %d argument(s), got %d: %q (run `jbcheck help %s`)",
-			errUsage, fs.Name(), wantArgs, len(positional), positional, fs.Name())
-	}
-	return positional, nil
 }

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// flagSets holds the flag set each command made last: the help test
+// compares the flags its help lists with them.
+var (
+	flagSetsMu sync.Mutex
+	flagSets   = map[string]*flag.FlagSet{}
+)
+
+// newFlagSet makes a subcommand's flag set. Its help is generated from it
+// (writeUsage): `jbcheck help CMD`, `CMD -h` and `CMD --help` print the
+// same text on standard output. The flag package prints nothing itself: an
+// error comes back once, from parseFlags.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	flagSetsMu.Lock()
+	flagSets[name] = fs
+	flagSetsMu.Unlock()
+	return fs
+}
+
+// parseFlags parses args and returns the positional arguments, checking
+// their number.
+// With wantArgs ≥ 0, flags may also come after the positional arguments
+// (`jbcheck replay FILE --variant locking`); with wantArgs < 0 (any number),
+// everything after the first positional argument, or after --, is positional,
+// as `jbcheck stress -- CMD ARGS` needs.
+func parseFlags(fs *flag.FlagSet, args []string, wantArgs int) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				writeUsage(os.Stdout, fs)
+				return nil, errHelp
+			}
+			// The flag package names a flag with one dash; jbcheck's are
+			// written with two.
+			msg := oneDash.ReplaceAllString(err.Error(), "$1 --$2")
+			return nil, fmt.Errorf("%w: %s: %s (run `jbcheck help %s`)", errUsage, fs.Name(), msg, fs.Name())
+		}
+		args = fs.Args()
+		if wantArgs < 0 || len(args) == 0 {
+			positional = append(positional, args...)
+			break
+		}
+		positional, args = append(positional, args[0]), args[1:]
+	}
+	if wantArgs >= 0 && len(positional) != wantArgs {
+		return nil, fmt.Errorf("%w: %s takes %d argument(s), got %d: %q (run `jbcheck help %s`)",
+			errUsage, fs.Name(), wantArgs, len(positional), positional, fs.Name())
+	}
+	return positional, nil
+}
+
+var oneDash = regexp.MustCompile(`(flag|:) -(\w)`)
+
+// writeUsage writes a command's usage text and then every flag of fs,
+// double-dash, with its kind of value and its default.
+func writeUsage(w io.Writer, fs *flag.FlagSet) {
+	for _, c := range commands {
+		if c.name == fs.Name() {
+			fmt.Fprintln(w, c.usage)
+		}
+	}
+	fmt.Fprintln(w, "\nFlags:")
+	fs.VisitAll(func(f *flag.Flag) {
+		line := "  --" + f.Name
+		if kind := flagKind(f); kind != "" {
+			line += " " + kind
+		}
+		usage := f.Usage
+		if !strings.Contains(usage, "(default") {
+			usage += " (default " + flagDefault(f) + ")"
+		}
+		fmt.Fprintf(w, "%s\n        %s\n", line, usage)
+	})
+	fmt.Fprintln(w, "  -h, --help\n        print this help and exit 0")
+}
+
+// flagKind names what a flag takes: "" for a switch.
+func flagKind(f *flag.Flag) string {
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return "VALUE"
+	}
+	switch g.Get().(type) {
+	case bool:
+		return ""
+	case int, int64, uint, uint64:
+		return "N"
+	case float64:
+		return "X"
+	case time.Duration:
+		return "DURATION"
+	case string:
+		return "STRING"
+	}
+	return "VALUE"
+}
+
+func flagDefault(f *flag.Flag) string {
+	if g, ok := f.Value.(flag.Getter); ok {
+		if _, isString := g.Get().(string); isString {
+			if f.DefValue == "" {
+				return "none"
+			}
+			return fmt.Sprintf("%q", f.DefValue)
+		}
+	}
+	if strings.TrimSpace(f.DefValue) == "" {
+		return "none"
+	}
+	return f.DefValue
+}
