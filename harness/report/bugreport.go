@@ -30,6 +30,7 @@ const (
 	maxFindings   = 6
 	maxRows       = 12
 	maxTranscript = 24
+	maxLines      = 80 // the whole report
 	maxExpected   = 8
 )
 
@@ -155,14 +156,18 @@ func BugReport(w io.Writer, c Counterexample) error {
 		}
 	}
 
+	repro := fmt.Sprintf("\n## Reproduce\n\nFrom a fresh clone of this repository (needs Go and PostgreSQL 15's server binaries, which `make postgres` installs):\n\n```\n%s\n```\n", reproduce(h, c.Files.History, sc, scenarioOK))
 	if c.Transcript != nil {
+		// Whole lines only, as many as the budget leaves: the statements
+		// that raced come first in a minimal transcript.
 		t := c.Transcript
-		p.f("\n## Transcript: every SQL statement, whole, in the order run\n\n```\n%s\n```\n", strings.Join(t[:min(len(t), maxTranscript)], "\n"))
-		if len(t) > maxTranscript {
-			p.f("%d more lines in `%s`.\n", len(t)-maxTranscript, filepath.Base(c.Files.Transcript))
+		room := max(8, min(maxTranscript, maxLines-p.lines-strings.Count(repro, "\n")-6))
+		p.f("\n## Transcript: every SQL statement, whole, in the order run\n\n```\n%s\n```\n", strings.Join(t[:min(len(t), room)], "\n"))
+		if len(t) > room {
+			p.f("%d more lines in `%s`.\n", len(t)-room, filepath.Base(c.Files.Transcript))
 		}
 	}
-	p.f("\n## Reproduce\n\nFrom a fresh clone of this repository (needs Go and PostgreSQL 15's server binaries, which `make postgres` installs):\n\n```\n%s\n```\n", reproduce(h, c.Files.History, sc, scenarioOK))
+	p.f("%s", repro)
 	return p.err
 }
 
@@ -291,13 +296,16 @@ func rows(h *histories.History) []row {
 
 // printer keeps the first write error.
 type printer struct {
-	w   io.Writer
-	err error
+	w     io.Writer
+	err   error
+	lines int // newlines written so far
 }
 
 func (p *printer) f(format string, a ...any) {
 	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, format, a...)
+		text := fmt.Sprintf(format, a...)
+		p.lines += strings.Count(text, "\n")
+		_, p.err = io.WriteString(p.w, text)
 	}
 }
 
@@ -308,7 +316,7 @@ func brokenInvariants(h *histories.History, v histories.Verdict, world int64) []
 	var out []string
 	for _, f := range v.Findings {
 		if f.World == world && f.Guarantee == model.Linearizable && f.Status == histories.Violated {
-			out = append(out, f.Detail)
+			out = append(out, "every answer should fit one order of the calls, was not: "+f.Detail)
 			break
 		}
 	}

@@ -103,3 +103,34 @@ func section(text, heading string) string {
 	}
 	return rest
 }
+
+// TestBugReportStaysWithin80Lines: a stress counterexample with many
+// findings, hundreds of calls and a long transcript still fits: lists end
+// with how many more there are and where.
+func TestBugReportStaysWithin80Lines(t *testing.T) {
+	for _, file := range []string{"stress-wallet-read-modify-write-bad-L-I4-I5.jsonl", "stress-balance-async-recompute-bad-L.jsonl"} {
+		h, err := histories.ReadFile("../../histories/testdata/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		transcript := make([]string, 60)
+		for i := range transcript {
+			transcript[i] = "  " + strings.Repeat("x", 20) + " SELECT 1"
+		}
+		var b strings.Builder
+		err = report.BugReport(&b, report.Counterexample{History: h, Verdict: histories.Check(h, histories.CheckOptions{}),
+			Files: histories.FilesOf("/tmp/run/history.jsonl"), Transcript: transcript})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if n := strings.Count(out, "\n"); n > 80 {
+			t.Errorf("%s: %d lines, want at most 80:\n%s", file, n, out)
+		}
+		for _, want := range []string{"## Expected vs actual", " should ", "more lines in `transcript.txt`", "go run ./cmd/jbcheck run --variant "} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: the report lacks %q:\n%s", file, want, out)
+			}
+		}
+	}
+}
