@@ -71,6 +71,7 @@ func runExplore(ctx context.Context, args []string) error {
 	parallel := fs.Int("parallel", runtime.NumCPU(), "explore this many subtrees at once, each on connections of its own")
 	outDir := fs.String("out", "", "directory for the counterexample (default out/explore-VARIANT-TIME)")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
+	asJSON := fs.Bool("json", false, "print the report as JSON (docs/json.md)")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -133,7 +134,11 @@ func runExplore(ctx context.Context, args []string) error {
 	}
 	var progress func(int)
 	if isTerminal(os.Stderr) {
-		progress = func(n int) { fmt.Fprintf(os.Stderr, "\r%d schedules ", n) }
+		total := ""
+		if *maxRuns > 0 {
+			total = fmt.Sprintf(" of at most %d", *maxRuns)
+		}
+		progress = func(n int) { fmt.Fprintf(os.Stderr, "\r%d%s schedules ", n, total) }
 	}
 	rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: strategy, Max: *maxRuns, KeepGoing: *keepGoing, Progress: progress})
 	if progress != nil {
@@ -145,6 +150,9 @@ func runExplore(ctx context.Context, args []string) error {
 	reductions := "on"
 	if *noReduce {
 		reductions = "off"
+	}
+	if *asJSON {
+		return exploreAsJSON(v.Info().Name, sc, strategy.String(), *seed, !*noReduce, rep, *outDir, *keepGoing)
 	}
 	fmt.Printf("explore %s: %s\nworld: %s\n", v.Info().Name, sc, sc.World.String())
 	fmt.Printf("strategy %s, reductions %s, up to %d mid-flight audits: %d schedules (%d statements) in %.2fs, %.0f schedules/s, %.0f statements/s; %d distinct outcomes\n",

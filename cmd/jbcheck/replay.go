@@ -34,6 +34,7 @@ func runReplay(ctx context.Context, args []string) error {
 	variantName := fs.String("variant", "", "run against this variant instead of the recorded one")
 	outDir := fs.String("out", "", "directory for the new run's files")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
+	asJSON := fs.Bool("json", false, "print the verdict as JSON (docs/json.md)")
 	path, h, err := parseHistoryArg(fs, args)
 	if err != nil {
 		return err
@@ -87,6 +88,11 @@ func runReplay(ctx context.Context, args []string) error {
 		return err
 	}
 	same := res.Outcome == schedule.Outcome(h)
+	if *asJSON {
+		summary := map[string]any{"replayed": path, "variant": v.Info().Name, "scenario": sc.String(), "schedule": res.Choices,
+			"steps": res.Steps, "same_outcome": same, "out": *outDir, "transcript": ev.Transcript}
+		return finishVerdict(res.Verdict, ev.History, ev.Picture, true, summary)
+	}
 	fmt.Printf("replay of %s against %s: %s\nschedule %v, %d steps\n", path, v.Info().Name, sc, res.Choices, res.Steps)
 	if same {
 		fmt.Println("outcomes: the same as recorded, call for call, and the same final state")

@@ -59,6 +59,7 @@ func runShrink(ctx context.Context, args []string) error {
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
 	parallel := fs.Int("parallel", runtime.NumCPU(), "explore this many subtrees at once")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
+	asJSON := fs.Bool("json", false, "print the result as JSON (docs/json.md)")
 	path, h, err := parseHistoryArg(fs, args)
 	if err != nil {
 		return err
@@ -118,6 +119,12 @@ func runShrink(ctx context.Context, args []string) error {
 	ev, err := schedule.WriteFiles(histories.FilesOf(*out), got.Result)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return printJSON(shrinkJSON{Schema: jsonSchema, Input: path, Events: len(h.Events), Variant: v.Info().Name,
+			Seconds: got.Elapsed.Seconds(), Tried: got.Tried, From: got.From, Scenario: got.Scenario.String(),
+			World: got.Scenario.World.String(), Schedule: got.Result.Choices, Violated: codes(got.Result.Verdict.Violated()),
+			Anomaly: got.Result.Verdict.AnomalyNames(), History: ev.History, Transcript: ev.Transcript, Picture: ev.Picture})
 	}
 	fmt.Printf("shrunk %s (%d events, %s violated) against %s in %.1fs\n", path, len(h.Events), guaranteeList(got.Want), v.Info().Name, got.Elapsed.Seconds())
 	if got.Tried > 0 {

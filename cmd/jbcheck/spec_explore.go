@@ -164,6 +164,7 @@ func (s *specRun) writeOutcomes(ctx context.Context, rep *spec.ExploreReport, sh
 
 // exploreJSON is the machine-readable report of --explore --json.
 type exploreJSON struct {
+	Schema     int           `json:"schema"`
 	Spec       string        `json:"spec"`
 	Isolation  string        `json:"isolation,omitempty"`
 	Strategy   string        `json:"strategy"`
@@ -184,7 +185,7 @@ type outcomeJSON struct {
 }
 
 func (s *specRun) printJSON(rep *spec.ExploreReport) error {
-	out := exploreJSON{Spec: s.path, Isolation: s.iso, Strategy: rep.Strategy.String(), Schedules: rep.Explored,
+	out := exploreJSON{Schema: jsonSchema, Spec: s.path, Isolation: s.iso, Strategy: rep.Strategy.String(), Schedules: rep.Explored,
 		Complete: rep.Complete, Checked: s.oracle != nil, Violations: len(rep.Violations()), Outcomes: []outcomeJSON{}}
 	for _, o := range rep.Outcomes {
 		oj := outcomeJSON{Schedules: o.Count, Permutation: o.Permutation(), Replay: s.replayCommand(o.Permutation()), Final: o.Obs.Final}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -80,9 +79,10 @@ func runStress(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := printJSON(struct {
+			Schema int `json:"schema"`
+			flaky.Report
+		}{jsonSchema, rep}); err != nil {
 			return err
 		}
 	} else {

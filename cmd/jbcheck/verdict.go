@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 
 // verdictJSON is the machine-readable verdict of run and check.
 type verdictJSON struct {
+	Schema   int                                  `json:"schema"`
 	History  string                               `json:"history"`
 	Picture  string                               `json:"picture,omitempty"`
 	Passed   bool                                 `json:"passed"`
@@ -70,9 +70,7 @@ func printVerdict(out io.Writer, v histories.Verdict, picture string) {
 // unless every guarantee held.
 func finishVerdict(v histories.Verdict, historyPath, picture string, asJSON bool, summary any) error {
 	if asJSON {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(verdictJSON{History: historyPath, Picture: picture, Passed: v.Passed(),
+		if err := printJSON(verdictJSON{Schema: jsonSchema, History: historyPath, Picture: picture, Passed: v.Passed(),
 			Statuses: v.Statuses, Findings: v.Findings, Anomalies: v.Anomalies, Summary: summary}); err != nil {
 			return err
 		}

@@ -55,9 +55,11 @@ func runVerify(ctx context.Context, args []string) error {
 	out := fs.String("out", "verify-report", "the report directory")
 	quick := fs.Bool("quick", false, "smaller budgets")
 	only := fs.String("variants", "", "comma-separated variants to check (default: every registered one)")
+	fs.StringVar(only, "variant", "", "the same as --variants")
 	seed := fs.Uint64("seed", 0, "seed of the correct variants' property and stress runs (0: random, printed)")
 	parallel := fs.Int("parallel", runtime.NumCPU(), "exploration lanes")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
+	asJSON := fs.Bool("json", false, "print summary.json's content on standard output (docs/json.md); the progress goes to standard error")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -84,6 +86,9 @@ func runVerify(ctx context.Context, args []string) error {
 			}
 		}
 	}
+	if err := verify.Gateable(ordered); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	if *seed == 0 {
 		*seed = rand.Uint64N(1<<31) + 1
 	}
@@ -97,14 +102,25 @@ func runVerify(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stopServer(server)
-	fmt.Printf("jbcheck verify: %d variants on %s, seed %d%s\n", len(ordered), server, *seed, map[bool]string{true: ", quick"}[*quick])
+	log := os.Stdout
+	if *asJSON {
+		log = os.Stderr
+	}
+	fmt.Fprintf(log, "jbcheck verify: %d variants on %s, seed %d%s\n", len(ordered), server, *seed, map[bool]string{true: ", quick"}[*quick])
 	progress := &verify.Progress{}
-	status := newGateStatus(os.Stdout, progress)
+	status := newGateStatus(log, progress)
 	g, err := verify.Run(ctx, verify.Options{Server: server, Variants: ordered, Quick: *quick, Seed: *seed, Lanes: *parallel, Out: *out, Log: status, Progress: progress})
 	status.Close()
-	fmt.Println()
-	printMatrix(g)
-	fmt.Printf("\nreport: %s/index.html (summary.json, junit.xml)\n%s\n", *out, g.Verdict)
+	if *asJSON {
+		if jerr := printJSON(g); jerr != nil && err == nil {
+			err = jerr
+		}
+		fmt.Fprintf(log, "%s\n", g.Verdict)
+	} else {
+		fmt.Println()
+		printMatrix(g)
+		fmt.Printf("\nreport: %s/index.html (summary.json, junit.xml)\n%s\n", *out, g.Verdict)
+	}
 	if err != nil {
 		return err
 	}
@@ -132,30 +148,7 @@ func printMatrix(g report.Gate) {
 			}
 			fmt.Fprintf(w, "%s\t", s)
 		}
-		fmt.Fprintln(w, rowResult(g, v))
+		fmt.Fprintln(w, g.Result(v))
 	}
 	w.Flush()
-}
-
-// rowResult sums up a variant's checks: "holds", "caught", or what failed.
-func rowResult(g report.Gate, variant string) string {
-	total, ok, correct := 0, 0, true
-	for _, c := range g.Checks {
-		if c.Variant == variant {
-			total++
-			correct = c.Correct
-			if c.Passed {
-				ok++
-			}
-		}
-	}
-	switch {
-	case correct && ok == total:
-		return fmt.Sprintf("holds (%d checks)", total)
-	case correct:
-		return fmt.Sprintf("FAILS %d of %d checks", total-ok, total)
-	case ok == total:
-		return fmt.Sprintf("caught by all %d checks", total)
-	}
-	return fmt.Sprintf("ESCAPED %d of %d checks", total-ok, total)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html/template"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,9 +16,16 @@ import (
 	"jbcheck/model"
 )
 
+// GateSchema is the version of summary.json's format and of verify --json
+// (docs/json.md).
+const GateSchema = 1
+
 // Gate is what a release gate run found: every check of every variant, the
 // matrix they add up to, and the verdict.
 type Gate struct {
+	// Schema is the version of this format (docs/json.md): it changes only
+	// when a field changes meaning or goes away.
+	Schema   int       `json:"schema"`
 	Started  time.Time `json:"started"`
 	Seconds  float64   `json:"seconds"`
 	Quick    bool      `json:"quick"`
@@ -33,8 +41,15 @@ type Check struct {
 	Variant string `json:"variant"`
 	// Correct: the variant must hold every guarantee; otherwise it is a
 	// bug variant and the check must catch it.
-	Correct  bool                                 `json:"correct"`
+	Correct bool `json:"correct"`
+	// ID is the check's stable name: property, differential,
+	// explore/SCENARIO, stress, stress-faults. It never changes with the
+	// seed, the budget or --quick: JUnit's test case is VARIANT/ID.
+	ID string `json:"id"`
+	// Name describes the check; Params hold what changes from run to run
+	// (seed, budget, scenario), JUnit properties.
 	Name     string                               `json:"name"`
+	Params   map[string]string                    `json:"params,omitempty"`
 	Statuses map[model.Guarantee]histories.Status `json:"statuses"`
 	Passed   bool                                 `json:"passed"` // held for a correct variant, caught for a bug variant
 	Detail   string                               `json:"detail"`
@@ -89,6 +104,51 @@ func (g Gate) Row(variant string) map[model.Guarantee]histories.Status {
 		}
 	}
 	return row
+}
+
+// Result sums up a variant's checks: "holds (9 checks)", "caught by all 3
+// checks", or what failed ("FAILS 1 of 9 checks", "ESCAPED 1 of 3 checks").
+func (g Gate) Result(variant string) string {
+	total, ok, correct := 0, 0, true
+	for _, c := range g.Checks {
+		if c.Variant == variant {
+			total++
+			correct = c.Correct
+			if c.Passed {
+				ok++
+			}
+		}
+	}
+	switch {
+	case correct && ok == total:
+		return fmt.Sprintf("holds (%d checks)", total)
+	case correct:
+		return fmt.Sprintf("FAILS %d of %d checks", total-ok, total)
+	case ok == total:
+		return fmt.Sprintf("caught by all %d checks", total)
+	}
+	return fmt.Sprintf("ESCAPED %d of %d checks", total-ok, total)
+}
+
+// Passes: every check of variant passed (held for a correct variant,
+// caught a bug variant).
+func (g Gate) Passes(variant string) bool {
+	for _, c := range g.Checks {
+		if c.Variant == variant && !c.Passed {
+			return false
+		}
+	}
+	return true
+}
+
+// Correct: variant is a correct variant (its checks must hold).
+func (g Gate) Correct(variant string) bool {
+	for _, c := range g.Checks {
+		if c.Variant == variant {
+			return c.Correct
+		}
+	}
+	return true
 }
 
 // Anomalies is "lost update (P4)": every anomaly a variant's checks
@@ -147,18 +207,26 @@ type (
 		Suites   []JUnitSuite `xml:"testsuite"`
 	}
 	JUnitSuite struct {
-		Name     string      `xml:"name,attr"`
-		Tests    int         `xml:"tests,attr"`
-		Failures int         `xml:"failures,attr"`
-		Time     string      `xml:"time,attr"`
-		Cases    []JUnitCase `xml:"testcase"`
+		Name       string          `xml:"name,attr"`
+		Tests      int             `xml:"tests,attr"`
+		Failures   int             `xml:"failures,attr"`
+		Time       string          `xml:"time,attr"`
+		Properties []JUnitProperty `xml:"properties>property,omitempty"`
+		Cases      []JUnitCase     `xml:"testcase"`
 	}
+	// JUnitCase is one check, named VARIANT/ID: what changes from run to
+	// run (seed, budget, --quick) is in its properties, never in its name.
 	JUnitCase struct {
-		Name      string        `xml:"name,attr"`
-		Classname string        `xml:"classname,attr"`
-		Time      string        `xml:"time,attr"`
-		Failure   *JUnitFailure `xml:"failure,omitempty"`
-		SystemOut string        `xml:"system-out,omitempty"`
+		Name       string          `xml:"name,attr"`
+		Classname  string          `xml:"classname,attr"`
+		Time       string          `xml:"time,attr"`
+		Properties []JUnitProperty `xml:"properties>property,omitempty"`
+		Failure    *JUnitFailure   `xml:"failure,omitempty"`
+		SystemOut  string          `xml:"system-out,omitempty"`
+	}
+	JUnitProperty struct {
+		Name  string `xml:"name,attr"`
+		Value string `xml:"value,attr"`
 	}
 	JUnitFailure struct {
 		Message string `xml:"message,attr"`
@@ -171,13 +239,21 @@ type (
 func JUnit(g Gate) ([]byte, error) {
 	all := JUnitSuites{Name: "jbcheck verify", Time: seconds(g.Seconds)}
 	for _, v := range g.Variants() {
-		suite := JUnitSuite{Name: v}
+		suite := JUnitSuite{Name: v, Properties: []JUnitProperty{{"seed", fmt.Sprint(g.Seed)}, {"quick", fmt.Sprint(g.Quick)}}}
 		var total float64
 		for _, c := range g.Checks {
 			if c.Variant != v {
 				continue
 			}
-			tc := JUnitCase{Name: c.Name, Classname: "jbcheck." + v, Time: seconds(c.Seconds), SystemOut: c.Detail}
+			id := c.ID
+			if id == "" {
+				id = c.Name
+			}
+			tc := JUnitCase{Name: v + "/" + id, Classname: "jbcheck." + v, Time: seconds(c.Seconds), SystemOut: c.Detail,
+				Properties: []JUnitProperty{{"description", c.Name}}}
+			for _, k := range slices.Sorted(maps.Keys(c.Params)) {
+				tc.Properties = append(tc.Properties, JUnitProperty{k, c.Params[k]})
+			}
 			if !c.Passed {
 				kind, msg := "violation", fmt.Sprintf("%s violated %v", v, c.Violated())
 				if !c.Correct {
@@ -212,6 +288,9 @@ var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{
 		return g.Row(variant)[gu]
 	},
 	"anomalies": Gate.Anomalies,
+	"result":    Gate.Result,
+	"passes":    Gate.Passes,
+	"correct":   Gate.Correct,
 }).Parse(`<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>jbcheck verify</title>
 <style>
@@ -219,18 +298,20 @@ body { font-family: sans-serif; margin: 2em; }
 table { border-collapse: collapse; margin-bottom: 2em; }
 td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
 .held { background: #dfd; } .violated { background: #fbb; } .unknown { background: #ffd; } .pass { color: #070; } .fail { color: #b00; font-weight: bold; }
+.bug td.held { background: none; } .bug td.violated { background: #dfd; } td.ok { background: #dfd; color: #070; } td.bad { background: #fbb; color: #b00; font-weight: bold; }
 </style></head><body>
 <h1>jbcheck verify</h1>
 <p class="{{if .Passed}}pass{{else}}fail{{end}}">{{.Verdict}}</p>
 <p>Started {{.Started.Format "2006-01-02 15:04:05 MST"}}, {{printf "%.0f" .Seconds}} s{{if .Quick}}, quick{{end}}, seed {{.Seed}}, PostgreSQL {{.Postgres}}.
 Machine-readable: <a href="summary.json">summary.json</a>, <a href="junit.xml">junit.xml</a>.</p>
 <h2>Matrix</h2>
-<table><tr><th>variant</th>{{range guarantees}}<th title="{{.Title}}">{{printf "%s" .}}</th>{{end}}<th>anomaly</th></tr>
-{{$g := .}}{{range .Variants}}{{$v := .}}<tr><td>{{$v}}</td>{{range guarantees}}{{$s := cell $g $v .}}<td class="{{$s}}">{{$s}}</td>{{end}}<td>{{anomalies $g $v}}</td></tr>
+<p>A correct variant must hold every guarantee (green); a bug variant must be caught (its violated guarantees are the catch, green too).</p>
+<table><tr><th>variant</th>{{range guarantees}}<th title="{{.Title}}">{{printf "%s" .}}</th>{{end}}<th>result</th><th>anomaly</th></tr>
+{{$g := .}}{{range .Variants}}{{$v := .}}<tr class="{{if correct $g $v}}correct{{else}}bug{{end}}"><td>{{$v}}</td>{{range guarantees}}{{$s := cell $g $v .}}<td class="{{$s}}">{{$s}}{{if and (not (correct $g $v)) (eq (printf "%s" $s) "violated")}} (caught){{end}}</td>{{end}}<td class="{{if passes $g $v}}ok{{else}}bad{{end}}">{{result $g $v}}</td><td>{{anomalies $g $v}}</td></tr>
 {{end}}</table>
 <h2>Checks</h2>
 <table><tr><th>variant</th><th>check</th><th>result</th><th>detail</th><th>counterexample</th></tr>
-{{range .Checks}}<tr><td>{{.Variant}}</td><td>{{.Name}}</td>
+{{range .Checks}}<tr><td>{{.Variant}}</td><td title="{{.Name}}">{{.ID}}<br><small>{{.Name}}</small></td>
 <td class="{{if .Passed}}pass{{else}}fail{{end}}">{{if .Passed}}{{if .Correct}}held{{else}}caught{{end}}{{else}}{{if .Correct}}FAILED{{else}}ESCAPED{{end}}{{end}}</td>
 <td>{{with .Anomaly}}<b>{{.}}</b>: {{end}}{{.Detail}}</td>
 <td>{{with .Files}}<a href="{{.History}}">history</a>{{if .Picture}} · <a href="{{.Picture}}">picture</a>{{end}}{{if .Transcript}} · <a href="{{.Transcript}}">transcript</a>{{end}}{{end}}{{with .BugReport}} · <a href="{{.}}">bug report</a>{{end}}</td></tr>

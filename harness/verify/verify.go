@@ -62,7 +62,10 @@ func budgetFor(quick bool) budget {
 // variant. An error means the gate could not run to the end (the report
 // holds what ran).
 func Run(ctx context.Context, o Options) (report.Gate, error) {
-	g := report.Gate{Started: time.Now().UTC(), Quick: o.Quick, Seed: o.Seed, Postgres: o.Server.Version()}
+	g := report.Gate{Schema: report.GateSchema, Started: time.Now().UTC(), Quick: o.Quick, Seed: o.Seed, Postgres: o.Server.Version()}
+	if err := Gateable(o.Variants); err != nil {
+		return g, err
+	}
 	r := &runner{o: o, b: budgetFor(o.Quick), gate: &g}
 	checks := 0
 	for _, v := range o.Variants {
@@ -249,11 +252,13 @@ func held() map[model.Guarantee]histories.Status {
 // correct variant, rounds until caught for a bug variant; a failure is
 // minimized and kept.
 func (r *runner) property(ctx context.Context, v protocol.Variant, execs []*schedule.Executor) (report.Check, error) {
-	c := report.Check{Name: fmt.Sprintf("property: every guarantee in every scenario and schedule rapid draws (%d draws, seed %d)", r.b.checks, r.o.Seed)}
+	c := report.Check{ID: "property", Name: "property: every guarantee in every scenario and schedule rapid draws",
+		Params: map[string]string{"draws": fmt.Sprint(r.b.checks), "seed": fmt.Sprint(r.o.Seed)}}
 	first, rounds, checks := r.o.Seed, 1, r.b.checks
 	if !v.Info().Correct() {
 		first, rounds, checks = 1, r.b.catchRounds, 100
-		c.Name = fmt.Sprintf("property: caught within %d rounds of 100 draws (seeds 1–%d), shrunk", rounds, rounds)
+		c.Name = "property: caught within rounds of 100 draws with fixed seeds, shrunk"
+		c.Params = map[string]string{"rounds": fmt.Sprint(rounds), "seeds": fmt.Sprintf("1-%d", rounds)}
 	}
 	r.begin(v, c.Name, int64(rounds*checks), "draws")
 	caught, err := property.CatchProgress(ctx, execs[0], first, rounds, checks, func(n int) { r.o.Progress.advance(int64(n)) })
@@ -270,7 +275,8 @@ func (r *runner) property(ctx context.Context, v protocol.Variant, execs []*sche
 // differential runs the sequential property: calls one at a time must get
 // the model's answers and leave the model's state.
 func (r *runner) differential(ctx context.Context, v protocol.Variant, _ []*schedule.Executor) (report.Check, error) {
-	c := report.Check{Name: fmt.Sprintf("differential: one call at a time, the model's answers and state (%d draws)", r.b.differential)}
+	c := report.Check{ID: "differential", Name: "differential: one call at a time, the model's answers and state",
+		Params: map[string]string{"draws": fmt.Sprint(r.b.differential), "seed": fmt.Sprint(r.o.Seed)}}
 	r.begin(v, c.Name, int64(r.b.differential), "draws")
 	cfg := r.o.Server.ConnConfig()
 	protocol.ConfigureClient(cfg, v, protocol.SchemaName(v))
@@ -324,7 +330,8 @@ func (r *runner) worker(ctx context.Context, v protocol.Variant, w protocol.Work
 // explore runs one standard scenario under bounded exploration.
 func (r *runner) explore(s Standard) check {
 	return func(ctx context.Context, v protocol.Variant, execs []*schedule.Executor) (report.Check, error) {
-		c := report.Check{Name: fmt.Sprintf("explore %s: %s", s.Strategy, s.Name)}
+		c := report.Check{ID: "explore/" + s.ID, Name: "explore: " + s.Name,
+			Params: map[string]string{"scenario": s.Clients, "strategy": s.Strategy.String()}}
 		r.begin(v, c.Name, 0, "schedules")
 		sc, err := model.ParseScenario(s.Clients, s.World)
 		if err != nil {
@@ -354,6 +361,7 @@ func (r *runner) explore(s Standard) check {
 		}
 		r.o.Progress.measure(int64(budget), "schedules")
 		progress := func(n int) { r.o.Progress.advance(int64(n)) }
+		c.Params["max_schedules"] = fmt.Sprint(budget)
 		rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: s.Strategy, Max: budget, Progress: progress})
 		if err != nil {
 			return c, err
@@ -393,11 +401,13 @@ func (r *runner) stress(faults []string) check {
 
 func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []string) (report.Check, error) {
 	cfg := stress.Config{Server: r.o.Server, Variant: v, Clients: 8, Worlds: 4, Seed: int64(r.o.Seed), Duration: r.b.stressFor, Command: "jbcheck verify"}
-	c := report.Check{Name: fmt.Sprintf("stress: %d clients, %v", cfg.Clients, cfg.Duration)}
+	c := report.Check{ID: "stress", Name: fmt.Sprintf("stress: %d clients on %d worlds", cfg.Clients, cfg.Worlds),
+		Params: map[string]string{"duration_seconds": fmt.Sprint(cfg.Duration.Seconds()), "seed": fmt.Sprint(cfg.Seed)}}
 	runs := 1
 	if !v.Info().Correct() {
 		cfg.Duration, cfg.Ops, runs = 0, r.b.stressOps, 3
-		c.Name = fmt.Sprintf("stress: %d clients, %d operations, up to %d runs", cfg.Clients, cfg.Ops, runs)
+		c.Name += ", up to 3 runs"
+		c.Params = map[string]string{"operations": fmt.Sprint(cfg.Ops), "runs": fmt.Sprint(runs), "seed": fmt.Sprint(cfg.Seed)}
 	}
 	name := v.Info().Name + "-stress"
 	if len(faults) > 0 {
@@ -410,7 +420,9 @@ func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []st
 		for _, f := range cfg.Faults {
 			applied = append(applied, f.Name())
 		}
-		c.Name += ", faults " + strings.Join(applied, ",")
+		c.Name += ", under faults"
+		c.ID = "stress-faults"
+		c.Params["faults"] = strings.Join(applied, ",")
 		name += "-faults"
 	}
 	dir := filepath.Join(r.o.Out, "runs", name)
@@ -521,7 +533,7 @@ func verdict(g report.Gate, err error) (bool, string) {
 			checks++
 			if !c.Passed {
 				ok = false
-				failed = append(failed, strings.SplitN(c.Name, ":", 2)[0])
+				failed = append(failed, label(c))
 			}
 		}
 		switch {
@@ -585,4 +597,12 @@ func lastLines(s string, n int) string {
 func (r *runner) begin(v protocol.Variant, name string, budget int64, unit string) {
 	r.o.Progress.name(name)
 	r.o.Progress.measure(budget, unit)
+}
+
+// label is a check's stable ID, or the start of its name when it has none.
+func label(c report.Check) string {
+	if c.ID != "" {
+		return c.ID
+	}
+	return strings.SplitN(c.Name, ":", 2)[0]
 }
