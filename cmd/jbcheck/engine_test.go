@@ -31,8 +31,8 @@ func TestExploreAtTheEnginesEdges(t *testing.T) {
 		if err := dispatch(context.Background(), []string{"replay", "--out", filepath.Join(t.TempDir(), "replay"), history}); !errors.Is(err, errViolation) {
 			t.Errorf("replay: %v, want the stale read again", err)
 		}
-		shrunk := filepath.Join(t.TempDir(), "shrunk.jsonl")
-		if err := dispatch(context.Background(), []string{"shrink", "--out", shrunk, history}); err != nil {
+		shrunk := filepath.Join(t.TempDir(), "shrunk", "history.jsonl")
+		if err := dispatch(context.Background(), []string{"shrink", "--out", filepath.Dir(shrunk), history}); err != nil {
 			t.Errorf("shrink: %v, want a minimal stale read", err)
 		}
 		if _, err := os.Stat(shrunk); err != nil {

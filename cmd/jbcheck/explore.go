@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -62,7 +63,7 @@ func runExplore(ctx context.Context, args []string) error {
 	worldSpec := fs.String("world", "", "the world (default: from the scenario's names)")
 	strategyText := fs.String("strategy", "exhaustive", "exhaustive, preempt=K or pct[=DEPTH]")
 	maxRuns := fs.Int("max", 0, "stop after this many schedules (0: none; pct: 200)")
-	seed := fs.Int64("seed", 1, "seed for pct")
+	seed := fs.Int64("seed", 0, "seed for pct (0: pick one and print it)")
 	keepGoing := fs.Bool("keep-going", false, "explore past the first violation")
 	noReduce := fs.Bool("no-reduce", false, "turn the reductions off (to compare counts)")
 	audits := fs.Int("audits", 0, "mid-flight audits a schedule may take, each between two statements of a call (default: final audit only)")
@@ -85,6 +86,9 @@ func runExplore(ctx context.Context, args []string) error {
 	sc, err := model.ParseScenario(*spec, *worldSpec)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *seed == 0 {
+		*seed = rand.Int64N(1<<31) + 1
 	}
 	strategy, err := schedule.ParseStrategy(*strategyText, *seed)
 	if err != nil {
@@ -154,7 +158,7 @@ func runExplore(ctx context.Context, args []string) error {
 	if *asJSON {
 		return exploreAsJSON(v.Info().Name, sc, strategy.String(), *seed, !*noReduce, rep, *outDir, *keepGoing)
 	}
-	fmt.Printf("explore %s: %s\nworld: %s\n", v.Info().Name, sc, sc.World.String())
+	fmt.Printf("explore %s: %s\nworld: %s\nseed: %d\n", v.Info().Name, sc, sc.World.String(), *seed)
 	fmt.Printf("strategy %s, reductions %s, up to %d mid-flight audits: %d schedules (%d statements) in %.2fs, %.0f schedules/s, %.0f statements/s; %d distinct outcomes\n",
 		strategy, reductions, *audits, rep.Explored, rep.Steps, rep.Elapsed.Seconds(), rep.SchedulesPerSecond(),
 		float64(rep.Steps)/rep.Elapsed.Seconds(), len(rep.Outcomes))

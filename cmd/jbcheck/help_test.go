@@ -100,3 +100,17 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version: exit %d %q; --version: exit %d %q", a.code, a.stdout, b.code, b.stdout)
 	}
 }
+
+// An old flag name still works for a release, as an alias of the new one.
+func TestDeprecatedFlagIsAnAlias(t *testing.T) {
+	fs := newFlagSet("test-alias")
+	n := fs.Int("neighbors", 8, "")
+	deprecatedFlag(fs, "neighbours", "neighbors")
+	if _, err := parseFlags(fs, []string{"--neighbours", "3"}, 0); err != nil || *n != 3 {
+		t.Errorf("--neighbours 3: %v, --neighbors is %d", err, *n)
+	}
+	r := jbcheck(t, "stress", "-n", "1", "--timeout", "1m", "--out", t.TempDir()+"/s", "--", "true")
+	if r.code != 0 || !strings.Contains(r.stderr, "--timeout is deprecated") || !strings.Contains(r.stderr, "--run-timeout") {
+		t.Errorf("stress --timeout: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

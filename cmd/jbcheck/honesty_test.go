@@ -37,7 +37,7 @@ func TestShrinkExitsOneOnlyForAViolation(t *testing.T) {
 	if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err = dispatch(context.Background(), []string{"shrink", "--out", filepath.Join(dir, "shrunk.jsonl"), path})
+	err = dispatch(context.Background(), []string{"shrink", "--out", filepath.Join(dir, "shrunk"), path})
 	if errors.Is(err, errViolation) || exitStatus(err) != 2 {
 		t.Errorf("shrink of a history whose scenario does not parse: got %v (exit %d), want an input error, exit 2", err, exitStatus(err))
 	}

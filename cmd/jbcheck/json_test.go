@@ -67,7 +67,7 @@ func TestEveryJSONOutputHasASchema(t *testing.T) {
 	cases := [][]string{
 		{"explore", "--variant", "join-check-then-insert", "--scenario", "c0: join(u0,g0); c1: join(u0,g0)", "--out", explore, "--json"},
 		{"replay", filepath.Join(explore, "history.jsonl"), "--out", filepath.Join(dir, "replay"), "--json"},
-		{"shrink", filepath.Join(explore, "history.jsonl"), "--out", filepath.Join(dir, "shrunk.jsonl"), "--json"},
+		{"shrink", filepath.Join(explore, "history.jsonl"), "--out", filepath.Join(dir, "shrunk"), "--json"},
 		{"check", filepath.Join(explore, "history.jsonl"), "--json"},
 		{"run", "--variant", "locking", "--ops", "200", "--out", filepath.Join(dir, "run"), "--json"},
 		{"stress", "-n", "2", "--out", filepath.Join(dir, "stress"), "--json", "--", "true"},

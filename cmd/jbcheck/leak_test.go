@@ -55,10 +55,10 @@ func TestNoCommandWritesOrPrintsTheDSNPassword(t *testing.T) {
 		"--out", filepath.Join(dir, "explore"), "--dsn", keyValue)
 	// Shrinking a schedule-mode history takes a second; a stress history's
 	// candidates, explored on a --dsn server, can take minutes.
-	shrunk := filepath.Join(dir, "shrunk.jsonl")
-	do(0, "shrink", "--out", shrunk, "--dsn", query, filepath.Join(dir, "explore", "history.jsonl"))
+	shrunk := filepath.Join(dir, "shrunk", "history.jsonl")
+	do(0, "shrink", "--out", filepath.Dir(shrunk), "--dsn", query, filepath.Join(dir, "explore", "history.jsonl"))
 	do(1, "replay", "--out", filepath.Join(dir, "replay"), "--dsn="+url, shrunk)
-	do(0, "report", "--out", filepath.Join(dir, "report.md"), shrunk)
+	do(0, "report", "--out", filepath.Join(dir, "report"), shrunk)
 	do(0, "verify", "--quick", "--variants", "join-check-then-insert", "--out", filepath.Join(dir, "verify"), "--dsn", url)
 	do(0, "clean", "--dsn", keyValue)
 	// A server that cannot be reached, and a DSN that does not parse: the

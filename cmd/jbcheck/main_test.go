@@ -125,8 +125,9 @@ func TestShrinkAStressRunThenReport(t *testing.T) {
 			t.Fatalf("run %d: got %v, want a violation", seed, err)
 		}
 	}
-	shrunk := filepath.Join(dir, "lost-update.jsonl")
-	if err := dispatch(context.Background(), []string{"shrink", "--out", shrunk, filepath.Join(dir, "history.jsonl")}); err != nil {
+	// Without --out, beside its input.
+	shrunk := filepath.Join(dir, "history.shrunk.jsonl")
+	if err := dispatch(context.Background(), []string{"shrink", filepath.Join(dir, "history.jsonl")}); err != nil {
 		t.Fatalf("shrink: %v", err)
 	}
 	h, err := histories.ReadFile(shrunk)
@@ -147,12 +148,12 @@ func TestShrinkAStressRunThenReport(t *testing.T) {
 	if err := dispatch(context.Background(), []string{"replay", shrunk}); !errors.Is(err, errViolation) {
 		t.Errorf("replay of the shrunk history: got %v, want the violation again", err)
 	}
-	md := filepath.Join(dir, "report.md")
-	if err := dispatch(context.Background(), []string{"report", "--out", md, shrunk}); err != nil {
+	md := filepath.Join(dir, "report", "bug-report.md")
+	if err := dispatch(context.Background(), []string{"report", "--out", filepath.Dir(md), shrunk}); err != nil {
 		t.Fatalf("report: %v", err)
 	}
 	text, _ := os.ReadFile(md)
-	for _, want := range []string{"violated", "| call | client |", "## Transcript", "lost-update.html", "jbcheck replay " + shrunk, sc.String()} {
+	for _, want := range []string{"violated", "| call | client |", "## Transcript", "history.shrunk.html", "jbcheck replay " + shrunk, sc.String()} {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("the report lacks %q:\n%s", want, text)
 		}

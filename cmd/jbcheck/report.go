@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"jbcheck/harness/protocol"
@@ -17,7 +18,7 @@ func init() {
 	register(command{
 		name:    "report",
 		summary: "write a Markdown bug report for a failing history",
-		usage: `jbcheck report [--out FILE] FILE
+		usage: `jbcheck report [--out DIR] FILE
 
 Writes a bug report for the history FILE, in Markdown to paste into a bug
 tracker, at most about 80 lines: the anomaly (lost update (P4), duplicate
@@ -36,7 +37,7 @@ Exit 0 when the report was written, 2 on a usage error.`,
 
 func runReport(ctx context.Context, args []string) error {
 	fs := newFlagSet("report")
-	out := fs.String("out", "", "write the report to this file instead of standard output")
+	out := fs.String("out", "", "directory to write bug-report.md into, instead of standard output")
 	path, h, err := parseHistoryArg(fs, args)
 	if err != nil {
 		return err
@@ -47,6 +48,13 @@ func runReport(ctx context.Context, args []string) error {
 	}
 	var w io.Writer = os.Stdout
 	if *out != "" {
+		// --out is a directory, as for every command.
+		dir, err := openOutput(*out)
+		if err != nil {
+			return err
+		}
+		defer closeOutput(dir)
+		*out = filepath.Join(*out, "bug-report.md")
 		f, err := os.Create(*out)
 		if err != nil {
 			return err

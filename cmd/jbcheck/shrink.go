@@ -20,7 +20,7 @@ func init() {
 	register(command{
 		name:    "shrink",
 		summary: "cut the smallest failing schedule-mode scenario out of a failing history",
-		usage: `jbcheck shrink [--out FILE] [--variant NAME] [--candidates N] [--neighbours N]
+		usage: `jbcheck shrink [--out DIR] [--variant NAME] [--candidates N] [--neighbors N]
                [--budget N] [--timeout D] [--parallel N] [--dsn DSN] FILE
 
 FILE is a history that violates a guarantee, from any mode (jbcheck run,
@@ -30,11 +30,11 @@ schedule-mode history that jbcheck replay reproduces exactly, with its
 picture and transcript beside it:
 
   FILE.shrunk.jsonl, FILE.shrunk.html, FILE.shrunk.transcript.txt
-                  (--out names the history; the others follow its name)
+  or, with --out DIR, DIR/history.jsonl, DIR/history.html, DIR/transcript.txt
 
 A stress history records only what each client called and when: shrink cuts
 candidates out of the violating world, smallest first — two calls of two
-clients that ran close together (within --neighbours calls), a client's two
+clients that ran close together (within --neighbors calls), a client's two
 consecutive calls, then pairs with each client's previous calls; those with
 the call the checker could not linearize first — and explores each (at most
 one preemption, --budget schedules) until one fails. Then it removes
@@ -51,10 +51,11 @@ or an error of the environment (the server, the files).`,
 
 func runShrink(ctx context.Context, args []string) error {
 	fs := newFlagSet("shrink")
-	out := fs.String("out", "", "the shrunk history (default FILE.shrunk.jsonl)")
+	out := fs.String("out", "", "directory for the shrunk history.jsonl, history.html and transcript.txt (default: FILE.shrunk.jsonl and its files beside FILE)")
 	variantName := fs.String("variant", "", "shrink against this variant instead of the recorded one")
 	candidates := fs.Int("candidates", 600, "stress histories: at most this many candidate scenarios")
-	neighbours := fs.Int("neighbours", 8, "stress histories: pair calls invoked within this many calls of each other")
+	neighbours := fs.Int("neighbors", 8, "stress histories: pair calls invoked within this many calls of each other")
+	deprecatedFlag(fs, "neighbours", "neighbors")
 	budget := fs.Int("budget", 200, "stress histories: at most this many schedules per candidate")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
 	parallel := fs.Int("parallel", runtime.NumCPU(), "explore this many subtrees at once")
@@ -65,7 +66,7 @@ func runShrink(ctx context.Context, args []string) error {
 		return err
 	}
 	if *parallel < 1 || *candidates < 1 || *neighbours < 1 || *budget < 1 {
-		return fmt.Errorf("%w: --parallel, --candidates, --neighbours and --budget must be at least 1", errUsage)
+		return fmt.Errorf("%w: --parallel, --candidates, --neighbors and --budget must be at least 1", errUsage)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -77,8 +78,15 @@ func runShrink(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s:1: %v", errUsage, path, err)
 	}
-	if *out == "" {
-		*out = strings.TrimSuffix(path, ".jsonl") + ".shrunk.jsonl"
+	files := histories.FilesOf(strings.TrimSuffix(path, ".jsonl") + ".shrunk.jsonl")
+	if *out != "" {
+		// --out is a directory, as for every command.
+		dir, err := openOutput(*out)
+		if err != nil {
+			return err
+		}
+		defer closeOutput(dir)
+		files = histories.FilesIn(*out)
 	}
 	server, err := startServer(ctx, *dsn)
 	if err != nil {
@@ -116,7 +124,7 @@ func runShrink(ctx context.Context, args []string) error {
 	case err != nil:
 		return err
 	}
-	ev, err := schedule.WriteFiles(histories.FilesOf(*out), got.Result)
+	ev, err := schedule.WriteFiles(files, got.Result)
 	if err != nil {
 		return err
 	}

@@ -17,11 +17,11 @@ func init() {
 	register(command{
 		name:    "stress",
 		summary: "run any test command many times and measure how flaky it is",
-		usage: `jbcheck stress [-n RUNS] [-p PARALLEL] [--timeout D] [--until-fail] [--target RATE]
+		usage: `jbcheck stress [-n RUNS] [-p PARALLEL] [--run-timeout D] [--until-fail] [--target RATE]
                [--out DIR] [--json] -- CMD [ARGS...]
 
 Runs CMD RUNS times, PARALLEL at once, each run in its own process group (a
-run past --timeout is killed with all its children and counts as a failure
+run past --run-timeout is killed with all its children and counts as a failure
 of kind timeout). Reports the failure rate with a Wilson 95% interval — with
 no failure, the upper bound and how many passes in a row would show the rate
 is below --target — the failures clustered by a normalized signature of their
@@ -41,7 +41,8 @@ func runStress(ctx context.Context, args []string) error {
 	fs := newFlagSet("stress")
 	runs := fs.Int("n", 20, "how many runs")
 	parallel := fs.Int("p", 1, "how many runs at once")
-	timeout := fs.Duration("timeout", 10*time.Minute, "kill a run (and its children) after this long; 0: never")
+	timeout := fs.Duration("run-timeout", 10*time.Minute, "kill a run (and its children) after this long; 0: never")
+	deprecatedFlag(fs, "timeout", "run-timeout")
 	untilFail := fs.Bool("until-fail", false, "start no new run after the first failure")
 	target := fs.Float64("target", 0.01, "with no failure, the rate to show the command is below")
 	outDir := fs.String("out", "", "where failing runs' outputs go (default out/stress-TIME)")
