@@ -206,7 +206,7 @@ func classifyWorld(h *History, w int64, found []Finding, calls []Call) Anomaly {
 			return c.InvokeLine == pair[0].InvokeLine || c.InvokeLine == pair[1].InvokeLine || c.done(model.Joined) && c.Input.User == pair[0].Input.User
 		})
 	case has(model.Atomicity):
-		a = Anomaly{Name: HalfDoneCall, Story: "a call cut off by a fault did part of its work: " + by[model.Atomicity].Detail}
+		a = Anomaly{Name: HalfDoneCall, Story: "a call cut off by a fault did part of its work: " + strings.TrimPrefix(by[model.Atomicity].Detail, "half-done call: ")}
 		pick(func(c Call) bool { return c.End == Info || c.End == "" || c.Retried })
 	case has(model.Linearizable) && !isCall && retried(calls):
 		a = Anomaly{Name: DuplicatedWrite, Story: "a call sent again after its connection was lost took effect twice: " + culpritText(culprit, isCall, by[model.Linearizable])}
