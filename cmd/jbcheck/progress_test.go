@@ -46,19 +46,25 @@ func TestGateHeartbeatWithoutTerminal(t *testing.T) {
 }
 
 // On a terminal (a pseudo-terminal from script(1)) a status line shows the
-// check running, of how many, and the time elapsed.
+// check running, of how many, and the time elapsed; NO_COLOR turns the
+// verdict's color off (the status line is no color and stays).
 func TestGateStatusLineOnTerminal(t *testing.T) {
 	script, err := exec.LookPath("script")
 	if err != nil {
 		t.Fatal("script(1) is needed for a pseudo-terminal: apt-get install bsdutils")
 	}
 	line := strings.Join([]string{jbcheckBinary(t), "verify", "--quick", "--variants", "locking", "--out", filepath.Join(t.TempDir(), "report")}, " ")
-	out, err := exec.Command(script, "-qfec", line, "/dev/null").CombinedOutput()
+	cmd := exec.Command(script, "-qfec", line, "/dev/null")
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("verify under a pseudo-terminal: %v\n%s", err, out)
 	}
 	if !regexp.MustCompile(`check \d+ of \d+, elapsed \d+:\d\d`).Match(out) {
 		t.Errorf("no status line 'check n of N, elapsed m:ss' on the terminal:\n%q", out)
+	}
+	if strings.Contains(string(out), "\033[32m") || strings.Contains(string(out), "\033[1;31m") {
+		t.Errorf("colored output with NO_COLOR set:\n%q", out)
 	}
 	for _, want := range []string{"\r\033[K", "PASSED"} {
 		if !strings.Contains(string(out), want) {

@@ -127,7 +127,14 @@ func runRun(ctx context.Context, args []string) error {
 	if isTerminal(os.Stderr) {
 		start := time.Now()
 		onProgress = func(done int64) {
-			fmt.Fprintf(progress, "\r%d operations, %.0f/s ", done, float64(done)/time.Since(start).Seconds())
+			of := ""
+			switch {
+			case *duration > 0:
+				of = fmt.Sprintf(" in %.0fs of %v", time.Since(start).Seconds(), *duration)
+			case *ops > 0:
+				of = fmt.Sprintf(" of %d", *ops)
+			}
+			fmt.Fprintf(progress, "\r%d operations%s, %.0f/s ", done, of, float64(done)/time.Since(start).Seconds())
 		}
 	}
 	summary, runErr := stress.Run(ctx, stress.Config{

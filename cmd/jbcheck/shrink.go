@@ -105,7 +105,11 @@ func runShrink(ctx context.Context, args []string) error {
 	}
 	opts := shrink.Options{Candidates: *candidates, Neighbours: *neighbours, Budget: *budget}
 	if isTerminal(os.Stderr) {
-		opts.Progress = func(n int, sc model.Scenario) { fmt.Fprintf(os.Stderr, "\rcandidate %d: %-60.60s", n, sc) }
+		width := terminalWidth(os.Stderr, 100) - 1
+		opts.Progress = func(n int, sc model.Scenario) {
+			line := shorten(fmt.Sprintf("candidate %d of at most %d: %s", n, *candidates, sc), width)
+			fmt.Fprintf(os.Stderr, "\r\033[K%s", line)
+		}
 	}
 	got, err := shrink.Shrink(ctx, execs, h, path, opts)
 	if opts.Progress != nil {

@@ -26,9 +26,21 @@ func terminalWidth(f *os.File, fallback int) int {
 }
 
 // colorAllowed: escape sequences that color text only on a terminal and
-// never when NO_COLOR is set (https://no-color.org).
+// never when NO_COLOR is set to anything (https://no-color.org). The
+// status line's carriage return and erase-line are no color: they stay.
 func colorAllowed(f *os.File) bool {
 	return os.Getenv("NO_COLOR") == "" && isTerminal(f)
+}
+
+// paint colors s green (ok) or red on a terminal that allows color.
+func paint(f *os.File, s string, ok bool) string {
+	if !colorAllowed(f) {
+		return s
+	}
+	if ok {
+		return "\033[32m" + s + "\033[0m"
+	}
+	return "\033[1;31m" + s + "\033[0m"
 }
 
 // shorten cuts s to at most n bytes at a word boundary, marking the cut

@@ -119,7 +119,7 @@ func runVerify(ctx context.Context, args []string) error {
 	} else {
 		fmt.Println()
 		printMatrix(g)
-		fmt.Printf("\nreport: %s/index.html (summary.json, junit.xml)\n%s\n", *out, g.Verdict)
+		fmt.Printf("\nreport: %s/index.html (summary.json, junit.xml)\n%s\n", *out, paint(os.Stdout, g.Verdict, g.Passed))
 	}
 	if err != nil {
 		return err
