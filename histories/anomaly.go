@@ -262,4 +262,3 @@ func ledgerDetail(by map[model.Guarantee]Finding) string {
 func retried(calls []Call) bool {
 	return slices.ContainsFunc(calls, func(c Call) bool { return c.Retried })
 }
-
