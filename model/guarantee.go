@@ -2,7 +2,7 @@ package model
 
 import "fmt"
 
-// Guarantee names one promise of the protocol (DESIGN §1). docs/guarantees.md
+// Guarantee names one promise of the protocol. docs/guarantees.md
 // says how each one is checked.
 type Guarantee string
 

@@ -9,7 +9,7 @@ import (
 // Op names one of the six operations of the protocol.
 type Op string
 
-// The operations of the protocol (DESIGN §1).
+// The operations of the protocol (docs/guarantees.md, docs/extending.md).
 const (
 	OpJoin     Op = "join"
 	OpLeave    Op = "leave"

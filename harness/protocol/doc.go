@@ -1,7 +1,7 @@
 // Package protocol is the code under test: the join and balance protocol
 // implemented in SQL through pgx, several ways.
 //
-// A Variant implements the six operations of DESIGN §1 on the calling client's
+// A Variant implements the six operations (model.Ops) on the calling client's
 // own connection — one PostgreSQL session per client, never a pool — so the
 // stress runner and the deterministic scheduler drive the very same code. Each
 // variant lives in one file and registers itself by name; adding a variant,

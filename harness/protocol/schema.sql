@@ -1,4 +1,4 @@
--- The join and balance protocol's tables (DESIGN §2). Every variant gets its
+-- The join and balance protocol's tables (docs/architecture.md). Every variant gets its
 -- own PostgreSQL schema holding these tables, so that variants never share
 -- rows and one database can hold them all. A variant may alter its copy
 -- (Variant.Schema) — dropping a constraint is how some bugs are made.
