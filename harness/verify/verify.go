@@ -21,6 +21,7 @@ import (
 	"jbcheck/harness/redact"
 	"jbcheck/harness/report"
 	"jbcheck/harness/schedule"
+	"jbcheck/harness/shrink"
 	"jbcheck/harness/stress"
 	"jbcheck/histories"
 	"jbcheck/model"
@@ -394,12 +395,12 @@ func (r *runner) explore(s Standard) check {
 // timed run for a correct variant; for a bug variant, up to three runs
 // until one catches it.
 func (r *runner) stress(faults []string) check {
-	return func(ctx context.Context, v protocol.Variant, _ []*schedule.Executor) (report.Check, error) {
-		return r.stressRuns(ctx, v, faults)
+	return func(ctx context.Context, v protocol.Variant, execs []*schedule.Executor) (report.Check, error) {
+		return r.stressRuns(ctx, v, faults, execs)
 	}
 }
 
-func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []string) (report.Check, error) {
+func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []string, execs []*schedule.Executor) (report.Check, error) {
 	cfg := stress.Config{Server: r.o.Server, Variant: v, Clients: 8, Worlds: 4, Seed: int64(r.o.Seed), Duration: r.b.stressFor, Command: "jbcheck verify"}
 	c := report.Check{ID: "stress", Name: fmt.Sprintf("stress: %d clients on %d worlds", cfg.Clients, cfg.Worlds),
 		Params: map[string]string{"duration_seconds": fmt.Sprint(cfg.Duration.Seconds()), "seed": fmt.Sprint(cfg.Seed)}}
@@ -461,6 +462,15 @@ func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []st
 			}
 			if files.Picture, err = histories.WritePictureFile(files.Picture, h, verdict); err != nil {
 				return c, err
+			}
+			// The run is kept; the counterexample a person reads is its
+			// shrunk form — a few calls that replay exactly — when
+			// shrinking finds one (not under faults it cannot schedule).
+			if shrunk, err := shrink.Shrink(ctx, execs, h, files.History, shrink.Options{Candidates: 100}); err == nil {
+				c.Detail += "; shrunk to " + shrunk.Scenario.String()
+				return c, r.keep(&c, name+"-shrunk", shrunk.Result)
+			} else if ctx.Err() != nil {
+				return c, ctx.Err()
 			}
 			return c, r.writeBugReport(&c, report.Counterexample{History: h, Verdict: verdict, Files: files})
 		}
