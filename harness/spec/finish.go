@@ -92,11 +92,16 @@ func (r *run) teardown(ctx context.Context) []*pgconn.PgConn {
 	return open
 }
 
-// release lets go of the session-level advisory locks the sessions hold.
+// release lets go of every lock the sessions hold: it rolls back a
+// transaction left open, and releases session-level advisory locks.
 func (r *run) release(ctx context.Context) {
 	for i := range r.sessions {
 		if pg := r.conn(i); pg != nil && !pg.IsClosed() {
-			pg.Exec(ctx, "SELECT pg_advisory_unlock_all()").Close()
+			sql := "SELECT pg_advisory_unlock_all()"
+			if pg.TxStatus() != 'I' {
+				sql = "ROLLBACK; " + sql
+			}
+			pg.Exec(ctx, sql).Close()
 		}
 	}
 }

@@ -140,7 +140,9 @@ func (r *Runner) cleanUp(ctx context.Context, sp *Spec) {
 		return
 	}
 	if sp.Teardown != nil {
-		r.engine.Control().PgConn().Exec(ctx, sp.Teardown.SQL).Close()
+		tctx, cancel := context.WithTimeout(ctx, r.opts.BlockTimeout)
+		r.engine.Control().PgConn().Exec(tctx, sp.Teardown.SQL).Close()
+		cancel()
 	}
 	r.dirty = false
 }
@@ -158,6 +160,10 @@ type PermResult struct {
 func (r *Runner) Permutation(ctx context.Context, sp *Spec, perm *Permutation, final *finalState) (*PermResult, error) {
 	return r.permutation(ctx, sp, perm, final, false)
 }
+
+// ErrInvalidPermutation reports a permutation that sends a step of a
+// session whose previous step waits for a lock nothing will release.
+var ErrInvalidPermutation = errors.New("invalid permutation")
 
 // ErrBlockedSerially reports a serial run in which a step waited for a lock
 // — held by no transaction of the order (they ran one after another), but
@@ -182,7 +188,7 @@ func (r *Runner) permutation(ctx context.Context, sp *Spec, perm *Permutation, f
 	res, err := r.engine.Run(runCtx, p, t)
 	r.dirty = p.dirty
 	if r.dirty && t.run != nil {
-		t.run.release(ctx) // a serial run stopped: its sessions' locks would block the next run
+		t.run.release(ctx) // the run stopped: its sessions' locks would block the teardown and the next run
 	}
 	r.cleanUp(ctx, sp)
 	out := &PermResult{Output: "\nstarting permutation: " + strings.Join(perm.Names(), " ") + "\n"}
@@ -195,6 +201,8 @@ func (r *Runner) permutation(ctx context.Context, sp *Spec, perm *Permutation, f
 		return out, ctx.Err()
 	case t.err != nil:
 		return out, t.err
+	case errors.Is(err, interleave.ErrStuck) && t.stalled != "":
+		return out, fmt.Errorf("%w: %s, and nothing releases it: the permutation is invalid (isolationtester would cancel the waiting step after PGISOLATIONTIMEOUT, 300 s by default, and go on)", ErrInvalidPermutation, t.stalled)
 	case err != nil:
 		var setup *SetupError
 		if errors.As(err, &setup) {

@@ -32,6 +32,8 @@ type tester struct {
 	err      error // why the permutation cannot go on
 	// abort, for a serial run, ends the run at the first step that waits.
 	abort func()
+	// stalled says why the tester last waited for a session.
+	stalled string
 }
 
 // launch is one step of the permutation on its way.
@@ -94,6 +96,7 @@ func (t *tester) Direct(p interleave.Point) int {
 	for t.active[s] != nil {
 		old := t.active[s]
 		if t.busy(old) {
+			t.stalled = fmt.Sprintf("step %s of session %s waits until the session's step %s no longer waits for its lock", ps.Name, t.run.sessions[s].name, old.ps.Name)
 			return interleave.Wait
 		}
 		if !t.tryComplete(old, retry) {
