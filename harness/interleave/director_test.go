@@ -34,11 +34,12 @@ func (o *order) Direct(p interleave.Point) int {
 	return i
 }
 
-// TestDirectorWaitsForABlockedSession: the Director is asked at every
-// settled point — where one session alone can move, and where none can —
-// and its Wait lets the server end a blocked statement (here its
-// lock_timeout) before the blocked session's next statement goes out.
-func TestDirectorWaitsForABlockedSession(t *testing.T) {
+// TestDirectorWaitsForABlockedSessionAsASpecPermutationDoes: the Director
+// is asked at every settled point — where one session alone can move, and
+// where none can — and its Wait lets the server end a blocked statement
+// (here its lock_timeout) before the blocked session's next statement goes
+// out, as an isolation spec's permutation needs (harness/spec).
+func TestDirectorWaitsForABlockedSessionAsASpecPermutationDoes(t *testing.T) {
 	e := engine(t, interleave.Config{StuckTimeout: 20 * time.Second})
 	p := &sqlProgram{setup: table, sessions: [][]string{
 		{"BEGIN", "LOCK TABLE t IN ACCESS EXCLUSIVE MODE", "COMMIT"},

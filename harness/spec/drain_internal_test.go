@@ -11,11 +11,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// TestADrainedConnectionHasHandledWhatCame: once a session blocks after
+// TestSpecDrainedConnectionHasHandledWhatCame: once a session blocks after
 // sending notices, its watched connection reports drained only after its
 // goroutine handled every one of them — what the tester relies on to print
 // a blocked step's notices before its "<waiting ...>".
-func TestADrainedConnectionHasHandledWhatCame(t *testing.T) {
+func TestSpecDrainedConnectionHasHandledWhatCame(t *testing.T) {
 	ctx := context.Background()
 	server := testServer
 	holder, err := server.Connect(ctx)

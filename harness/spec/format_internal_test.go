@@ -8,9 +8,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// TestResultSetsPrintAsPQprint: libpq's PQprint with isolationtester's
+// TestSpecResultSetsPrintAsPQprint: libpq's PQprint with isolationtester's
 // options, rule by rule.
-func TestResultSetsPrintAsPQprint(t *testing.T) {
+func TestSpecResultSetsPrintAsPQprint(t *testing.T) {
 	b := func(vals ...string) [][]byte {
 		row := make([][]byte, len(vals))
 		for i, v := range vals {
@@ -54,9 +54,9 @@ func TestResultSetsPrintAsPQprint(t *testing.T) {
 	}
 }
 
-// TestErrorsAndNoticesPrintAsIsolationtester: a step's error shows its
+// TestSpecErrorsAndNoticesPrintAsIsolationtester: a step's error shows its
 // severity and primary message only; a notice, libpq's default text.
-func TestErrorsAndNoticesPrintAsIsolationtester(t *testing.T) {
+func TestSpecErrorsAndNoticesPrintAsIsolationtester(t *testing.T) {
 	err := &pgconn.PgError{Severity: "ERROR", Code: "40P01", Message: "deadlock detected",
 		Detail: "Process 1 waits for ShareLock on transaction 2; blocked by process 3.", Hint: "See server log for query details.",
 		Where: "while updating tuple (0,1) in relation \"t\""}

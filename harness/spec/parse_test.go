@@ -9,9 +9,9 @@ import (
 	"jbcheck/harness/spec"
 )
 
-// TestParseErrorsPointAtTheProblem: every error names the file, the line
+// TestSpecParseErrorsPointAtTheProblem: every error names the file, the line
 // and the column of what is wrong, and says what was expected.
-func TestParseErrorsPointAtTheProblem(t *testing.T) {
+func TestSpecParseErrorsPointAtTheProblem(t *testing.T) {
 	tests := []struct {
 		name, src string
 		line, col int
@@ -58,9 +58,9 @@ func TestParseErrorsPointAtTheProblem(t *testing.T) {
 	}
 }
 
-// TestParseKeepsWhatIsolationtesterKeeps: the scanner's rules, which decide
+// TestSpecParseKeepsWhatIsolationtesterKeeps: the scanner's rules, which decide
 // what the transcript shows of each step.
-func TestParseKeepsWhatIsolationtesterKeeps(t *testing.T) {
+func TestSpecParseKeepsWhatIsolationtesterKeeps(t *testing.T) {
 	src := "# a comment\n" +
 		"setup { CREATE TABLE t (); }\nsetup\n{\n  SELECT 1 AS \"#x\";\n}\n" +
 		"teardown\t{  DROP TABLE t;\t }\n" +
@@ -110,10 +110,10 @@ func TestParseKeepsWhatIsolationtesterKeeps(t *testing.T) {
 	}
 }
 
-// TestAllPermutationsInIsolationtestersOrder: with no permutation listed,
+// TestSpecAllPermutationsInIsolationtestersOrder: with no permutation listed,
 // every interleaving that keeps each session's steps in order, sessions
 // tried in spec order at each position.
-func TestAllPermutationsInIsolationtestersOrder(t *testing.T) {
+func TestSpecAllPermutationsInIsolationtestersOrder(t *testing.T) {
 	sp, err := spec.Parse("x.spec", "session s1 step a1 { } step a2 { }\nsession s2 step b1 { }\nsession s3 step c1 { }\n")
 	if err != nil {
 		t.Fatal(err)
