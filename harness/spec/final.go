@@ -12,7 +12,8 @@ import (
 // finalState reads a schedule's final state on the control connection,
 // once every step and session teardown has ended: what Query reads, or
 // else every table the spec's setup created, each in key order (its
-// primary key, then the whole row as text).
+// primary key, then the whole row as text). The tables' rows are read in
+// either case: they tell which rows a transaction changed.
 type finalState struct {
 	Query   string
 	tables  []string // discovered on the first schedule
@@ -30,7 +31,7 @@ ORDER BY 1`
 // discover runs setup, learning on the first schedule which tables it
 // creates.
 func (f *finalState) discover(ctx context.Context, control *pgconn.PgConn, sp *Spec, setup func() error) error {
-	if f.found || f.Query != "" {
+	if f.found {
 		return setup()
 	}
 	before, err := column(ctx, control, tablesSQL)
@@ -53,29 +54,10 @@ func (f *finalState) discover(ctx context.Context, control *pgconn.PgConn, sp *S
 	return nil
 }
 
-// read reads the final state, as result sets, and as rows: "TABLE: v1|v2",
-// one per row, for comparing states row by row.
+// read reads the final state, as result sets — what Query reads, or every
+// table — and, a row a line, every table's rows ("TABLE: v1|v2"), which tell
+// which rows a transaction changed.
 func (f *finalState) read(ctx context.Context, control *pgconn.PgConn) (string, []string, error) {
-	var b strings.Builder
-	var rows []string
-	add := func(label string, op *opRec) {
-		for _, it := range op.items {
-			for _, row := range it.rows {
-				vals := make([]string, len(row))
-				for i, v := range row {
-					vals[i] = string(v)
-				}
-				rows = append(rows, label+": "+strings.Join(vals, "|"))
-			}
-		}
-	}
-	if f.Query != "" {
-		op := &opRec{session: -1}
-		exec(ctx, nil, control, f.Query, op)
-		b.WriteString(op.render())
-		add("final query", op)
-		return b.String(), rows, nil
-	}
 	if f.queries == nil {
 		for _, t := range f.tables {
 			key, err := column(ctx, control, fmt.Sprintf(`SELECT quote_ident(a.attname) FROM pg_index i
@@ -88,13 +70,28 @@ WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY array_position(i.ind
 			f.queries = append(f.queries, fmt.Sprintf("SELECT * FROM %s AS x ORDER BY %s", t, strings.Join(order, ", ")))
 		}
 	}
+	var tables strings.Builder
+	var rows []string
 	for i, t := range f.tables {
 		op := &opRec{session: -1}
 		exec(ctx, nil, control, f.queries[i], op)
-		fmt.Fprintf(&b, "table %s:\n%s", t, op.render())
-		add(t, op)
+		fmt.Fprintf(&tables, "table %s:\n%s", t, op.render())
+		for _, it := range op.items {
+			for _, row := range it.rows {
+				vals := make([]string, len(row))
+				for j, v := range row {
+					vals[j] = string(v)
+				}
+				rows = append(rows, t+": "+strings.Join(vals, "|"))
+			}
+		}
 	}
-	return b.String(), rows, nil
+	if f.Query == "" {
+		return tables.String(), rows, nil
+	}
+	op := &opRec{session: -1}
+	exec(ctx, nil, control, f.Query, op)
+	return op.render(), rows, nil
 }
 
 // column runs a query of one text column and returns its values.
