@@ -91,6 +91,10 @@ func writeUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "  -h, --help\n        print this help and exit 0")
 }
 
+// stringKinds name what the common string flags take.
+var stringKinds = map[string]string{"out": "DIR", "dsn": "DSN", "variant": "NAME", "variants": "A,B", "scenario": "CALLS",
+	"world": "WORLD", "strategy": "STRATEGY", "faults": "LIST", "mix": "OP=W,...", "isolation": "LEVEL"}
+
 // flagKind names what a flag takes: "" for a switch.
 func flagKind(f *flag.Flag) string {
 	g, ok := f.Value.(flag.Getter)
@@ -107,7 +111,10 @@ func flagKind(f *flag.Flag) string {
 	case time.Duration:
 		return "DURATION"
 	case string:
-		return "STRING"
+		if name, ok := stringKinds[f.Name]; ok {
+			return name
+		}
+		return "TEXT"
 	}
 	return "VALUE"
 }

@@ -31,7 +31,7 @@ import (
 type Options struct {
 	Server   *postgres.Server
 	Variants []protocol.Variant // correct and bug variants; registry order is fine
-	Quick    bool               // smaller budgets: a minute instead of minutes
+	Quick    bool               // smaller budgets (docs/performance.md, "The release gate")
 	Seed     uint64             // seed of the correct variants' property round and stress runs
 	Lanes    int                // parallel exploration lanes (at least 1)
 	Out      string             // the report directory
