@@ -101,16 +101,19 @@ func runVerify(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeOutput(dir)
+	log := os.Stdout
+	if *asJSON {
+		log = os.Stderr
+	}
+	// A first line before the server starts: a CI log shows the gate alive
+	// from its first second.
+	fmt.Fprintf(log, "jbcheck verify: %d variants, seed %d%s\n", len(ordered), *seed, map[bool]string{true: ", quick"}[*quick])
 	server, err := startServer(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer stopServer(server)
-	log := os.Stdout
-	if *asJSON {
-		log = os.Stderr
-	}
-	fmt.Fprintf(log, "jbcheck verify: %d variants on %s, seed %d%s\n", len(ordered), server, *seed, map[bool]string{true: ", quick"}[*quick])
+	fmt.Fprintf(log, "on %s\n", server)
 	progress := &verify.Progress{}
 	status := newGateStatus(log, progress)
 	g, err := verify.Run(ctx, verify.Options{Server: server, Variants: ordered, Quick: *quick, Seed: *seed, Lanes: *parallel, Out: *out, Log: status, Progress: progress})
