@@ -30,7 +30,7 @@ ORDER BY 1`
 
 // discover runs setup, learning on the first schedule which tables it
 // creates.
-func (f *finalState) discover(ctx context.Context, control *pgconn.PgConn, sp *Spec, setup func() error) error {
+func (f *finalState) discover(ctx context.Context, control *pgconn.PgConn, setup func() error) error {
 	if f.found {
 		return setup()
 	}

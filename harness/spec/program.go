@@ -79,7 +79,7 @@ func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave
 		p.tester.bind(r) // before the setup: what it printed is shown, should it fail
 	}
 	if p.final != nil {
-		if err := p.final.discover(ctx, control, p.spec, func() error { return r.setup(ctx, control) }); err != nil {
+		if err := p.final.discover(ctx, control, func() error { return r.setup(ctx, control) }); err != nil {
 			return nil, err
 		}
 	} else if err := r.setup(ctx, control); err != nil {
@@ -123,17 +123,27 @@ func (r *run) setup(ctx context.Context, control *pgconn.PgConn) error {
 // command nor a result set, which isolationtester counts as a failure.
 var errEmptyQuery = errors.New("")
 
-// printBlock prints what isolationtester prints of a setup or teardown
-// block run with PQexec: its last result, if it is a result set.
-func (r *run) printBlock(op *opRec) error {
-	it := op.last()
-	switch {
+// blockErr is how isolationtester judges a setup or teardown block it ran
+// with PQexec, from its last result: an error, or an empty query, fails.
+func (op *opRec) blockErr() error {
+	switch it := op.last(); {
 	case it.err != nil:
 		return it.err
-	case it.tuples:
-		writeResultSet(&r.out, it.names, it.rows)
-	case it.tag == "":
+	case !it.tuples && it.tag == "":
 		return errEmptyQuery
+	}
+	return nil
+}
+
+// printBlock prints what isolationtester prints of a setup or teardown
+// block: its last result, if it is a result set; or it returns the block's
+// failure.
+func (r *run) printBlock(op *opRec) error {
+	if err := op.blockErr(); err != nil {
+		return err
+	}
+	if it := op.last(); it.tuples {
+		writeResultSet(&r.out, it.names, it.rows)
 	}
 	return nil
 }
@@ -152,9 +162,8 @@ func (r *run) Session(ctx context.Context, s *interleave.Session) error {
 	i := s.ID()
 	rec := r.sessions[i]
 	pg := s.Conn().PgConn()
-	rec.pid = pg.PID()
 	r.mu.Lock()
-	r.pids[rec.pid] = rec.name
+	r.pids[pg.PID()] = rec.name
 	r.conns[i] = pg
 	r.mu.Unlock()
 	r.p.router.own(pg, rec)
@@ -164,11 +173,7 @@ func (r *run) Session(ctx context.Context, s *interleave.Session) error {
 		exec(bctx, rec, pg, b.SQL, op)
 		cancel()
 		r.setups[i] = op
-		if op.err != nil || op.last().tag == "" && !op.last().tuples {
-			err := op.err
-			if err == nil {
-				err = errEmptyQuery
-			}
+		if err := op.blockErr(); err != nil {
 			return &SetupError{Session: rec.name, Err: err}
 		}
 	}

@@ -138,7 +138,6 @@ func exec(ctx context.Context, rec *sessionRec, pg *pgconn.PgConn, sql string, o
 // connection's notice and notification handlers saw it.
 type sessionRec struct {
 	name  string
-	pid   uint32
 	watch *watchedConn // nil if the connection could not be watched
 
 	mu      sync.Mutex
