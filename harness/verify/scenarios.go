@@ -28,6 +28,11 @@ type Standard struct {
 	Faults []string
 }
 
+// faultSchedules bounds a fault scenario: a crash costs a restart (a tenth
+// of a second or more), and the synchronous variants' fault scenarios are
+// complete well within it (12, 6 and 64 schedules for locking).
+const faultSchedules = 100
+
 // Standards are the standard scenarios: the two original flaky tests, then
 // the smallest scenario that shows each known bug.
 func Standards(quick bool) []Standard {
@@ -54,11 +59,11 @@ func Standards(quick bool) []Standard {
 			Catches: []string{"leave-double-refund"}, Strategy: preempt2},
 		// Faults, at every point: the atomicity and durability of one call.
 		{ID: "join-cut-off", Name: "a join cut off: a crash or a killed session at every step", Clients: "c0: join(u0,g0)",
-			Catches: []string{"join-fee-outside-tx"}, Strategy: exhaustive, Faults: []string{"crash", "kill"}},
+			Catches: []string{"join-fee-outside-tx"}, Strategy: exhaustive, Faults: []string{"crash", "kill"}, Schedules: faultSchedules},
 		{ID: "crash-after-deposit", Name: "a crash after an acknowledged deposit", Clients: "c0: deposit(u0,5) balance(u0)",
-			Catches: []string{"deposit-async-commit"}, Strategy: exhaustive, Faults: []string{"crash"}},
+			Catches: []string{"deposit-async-commit"}, Strategy: exhaustive, Faults: []string{"crash"}, Schedules: faultSchedules},
 		{ID: "lost-reply", Name: "a deposit whose reply is lost", Clients: "c0: deposit(u0,5); c1: balance(u0)",
-			Catches: []string{"deposit-retry-double-credit"}, Strategy: exhaustive, Faults: []string{"lose-reply"}},
+			Catches: []string{"deposit-retry-double-credit"}, Strategy: exhaustive, Faults: []string{"lose-reply"}, Schedules: faultSchedules},
 	}
 }
 
