@@ -18,6 +18,13 @@ func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error
 	st := newRunState(e, len(roles))
 	sch := &Schedule{engine: e, state: st}
 	run, err := p.Start(ctx, sch)
+	if err != nil && e.control.pg.IsClosed() {
+		// The server restarted since the last schedule (a fault, or a
+		// crash test running beside us): connect again, and start again.
+		if err = e.ensureControl(ctx); err == nil {
+			run, err = p.Start(ctx, sch)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("starting a schedule: %w", err)
 	}

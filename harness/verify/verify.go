@@ -466,12 +466,15 @@ func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []st
 			// The run is kept; the counterexample a person reads is its
 			// shrunk form — a few calls that replay exactly — when
 			// shrinking finds one (not under faults it cannot schedule).
-			if shrunk, err := shrink.Shrink(ctx, execs, h, files.History, shrink.Options{Candidates: 100}); err == nil {
+			shrunk, err := shrink.Shrink(ctx, execs, h, files.History, shrink.Options{Candidates: 100})
+			switch {
+			case err == nil:
 				c.Detail += "; shrunk to " + shrunk.Scenario.String()
 				return c, r.keep(&c, name+"-shrunk", shrunk.Result)
-			} else if ctx.Err() != nil {
+			case ctx.Err() != nil:
 				return c, ctx.Err()
 			}
+			c.Detail += "; not shrunk: " + err.Error()
 			return c, r.writeBugReport(&c, report.Counterexample{History: h, Verdict: verdict, Files: files})
 		}
 		cfg.Seed++
