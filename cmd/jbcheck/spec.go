@@ -69,7 +69,6 @@ func runSpec(ctx context.Context, args []string) error {
 	fs := newFlagSet("spec")
 	var f specFlags
 	fs.StringVar(&f.replay, "replay", "", "run this permutation (step names, with markers) instead of the spec's")
-	fs.StringVar(&f.replay, "permutation", "", "the same as --replay")
 	fs.BoolVar(&f.explore, "explore", false, "run every interleaving the strategy allows and group the outcomes")
 	fs.StringVar(&f.strategy, "strategy", "exhaustive", "exploring: exhaustive, preempt=K or pct[=DEPTH]")
 	fs.IntVar(&f.max, "max", 0, "exploring: stop after this many schedules (0: none; pct: 200)")
