@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,7 +73,7 @@ func runSpec(ctx context.Context, args []string) error {
 	fs.BoolVar(&f.explore, "explore", false, "run every interleaving the strategy allows and group the outcomes")
 	fs.StringVar(&f.strategy, "strategy", "exhaustive", "exploring: exhaustive, preempt=K or pct[=DEPTH]")
 	fs.IntVar(&f.max, "max", 0, "exploring: stop after this many schedules (0: none; pct: 200)")
-	fs.Int64Var(&f.seed, "seed", 1, "exploring: the seed of pct")
+	fs.Int64Var(&f.seed, "seed", 0, "exploring: the seed of pct (0: pick one; the report prints it)")
 	fs.BoolVar(&f.keepGoing, "keep-going", false, "exploring: go on past the first violation")
 	fs.BoolVar(&f.noReduce, "no-reduce", false, "exploring: do not grant a bare BEGIN at once (to compare counts)")
 	fs.BoolVar(&f.check, "check-serializable", false, "compare each outcome with every serial order of its committed transactions")
@@ -100,6 +101,9 @@ func runSpec(ctx context.Context, args []string) error {
 	}
 	if err := f.checkCombinations(); err != nil {
 		return err
+	}
+	if f.seed == 0 {
+		f.seed = rand.Int64N(1<<31) + 1
 	}
 	strategy, err := interleave.ParseStrategy(f.strategy, f.seed)
 	if err != nil {
