@@ -191,11 +191,10 @@ func (s *specRun) permutations(ctx context.Context, only *spec.Permutation) erro
 	var verdicts []string
 	violations := 0
 	each := func(perm *spec.Permutation) error {
-		var final = s.flags.finalQuery
 		var res *spec.PermResult
 		var err error
-		if s.oracle != nil {
-			res, err = s.runner.Replay(ctx, s.sp, perm, final)
+		if s.oracle != nil { // the final state is read too
+			res, err = s.runner.Replay(ctx, s.sp, perm, s.flags.finalQuery)
 		} else {
 			res, err = s.runner.Permutation(ctx, s.sp, perm, nil)
 		}
