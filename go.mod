@@ -1,4 +1,4 @@
-module jbcheck
+module jbcheck.dev/jbcheck
 
 go 1.26
 

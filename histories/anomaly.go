@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // The anomalies a verdict names, in the vocabulary of Jepsen and Elle

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // The evidence classifyWorld reads an anomaly from: what an audit stored,

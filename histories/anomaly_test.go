@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 // TestAnomalyOfEachCorpusCounterexample: every bug variant's minimal

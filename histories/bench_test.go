@@ -7,8 +7,8 @@ import (
 	"slices"
 	"testing"
 
-	"jbcheck/harness/workload"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/workload"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // synthetic builds a linearizable history of n operations by clients

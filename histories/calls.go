@@ -6,7 +6,7 @@ import (
 	"math"
 	"slices"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Call is one call of a history: its invoke and its completion, if any.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Status is what a verdict says of one guarantee.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // judgeFaults decides durability (D) and atomicity (A), which only faults

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // The format's name and version, in every header.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // TestCorpus walks testdata: a file named NAME-good.jsonl must pass, and

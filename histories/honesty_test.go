@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // TestAHistoryWithNoWorldsIsNotAPass: nothing checked is not a pass.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // hardHistory is a world porcupine cannot settle: forty deposits of

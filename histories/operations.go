@@ -6,7 +6,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // opMeta ties a porcupine operation back to its history lines.

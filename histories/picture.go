@@ -12,7 +12,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // maxPictureCalls bounds the window a picture shows: the calls the verdict

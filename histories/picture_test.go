@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 // TestPictureIsCutToTheViolation: a stress history's picture shows a window

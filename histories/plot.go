@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // The plot's geometry, in px.

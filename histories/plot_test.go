@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 // TestPlotOfAStressHistory: the plot is one self-contained SVG (well-formed

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"syscall"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // ErrMalformed is wrapped by every ParseError.

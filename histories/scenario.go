@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // ScenarioHeader is what a schedule-mode history records of its scenario:

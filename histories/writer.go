@@ -6,7 +6,7 @@ import (
 	"io"
 	"sync"
 
-	"jbcheck/harness/redact"
+	"jbcheck.dev/jbcheck/harness/redact"
 )
 
 // Writer appends events to a history, one line per event. Each line goes to

@@ -3,7 +3,7 @@ package model_test
 import (
 	"fmt"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 func ExampleState_Step() {

@@ -5,8 +5,8 @@ import (
 
 	"pgregory.net/rapid"
 
-	"jbcheck/harness/workload"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/workload"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // TestPropertyTheModelKeepsItsOwnInvariants: whatever calls the model

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/postgres"
 )
 
 // Some tests need the real binary: what it prints on its own standard

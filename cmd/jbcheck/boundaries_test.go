@@ -17,14 +17,14 @@ func TestPackageBoundaries(t *testing.T) {
 		}
 		return strings.Fields(string(out))
 	}
-	for _, d := range deps("jbcheck/harness/interleave") {
-		if strings.HasPrefix(d, "jbcheck/") && d != "jbcheck/harness/interleave" {
+	for _, d := range deps("jbcheck.dev/jbcheck/harness/interleave") {
+		if strings.HasPrefix(d, "jbcheck.dev/jbcheck/") && d != "jbcheck.dev/jbcheck/harness/interleave" {
 			t.Errorf("harness/interleave imports %s: the engine must know no protocol", d)
 		}
 	}
-	for _, pkg := range []string{"jbcheck/histories", "jbcheck/harness/report"} {
+	for _, pkg := range []string{"jbcheck.dev/jbcheck/histories", "jbcheck.dev/jbcheck/harness/report"} {
 		for _, d := range deps(pkg) {
-			if strings.Contains(d, "jackc/pgx") || d == "jbcheck/harness/protocol" || d == "jbcheck/harness/postgres" {
+			if strings.Contains(d, "jackc/pgx") || d == "jbcheck.dev/jbcheck/harness/protocol" || d == "jbcheck.dev/jbcheck/harness/postgres" {
 				t.Errorf("%s links %s: check and report must run with no database code", pkg, d)
 			}
 		}

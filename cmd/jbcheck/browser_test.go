@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"jbcheck/harness/report"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // The viewport every page must read in.

@@ -6,7 +6,7 @@ import (
 	"os"
 	"time"
 
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 func init() {

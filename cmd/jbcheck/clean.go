@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/postgres"
 )
 
 func init() {

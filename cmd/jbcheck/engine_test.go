@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	_ "jbcheck/harness/protocol/testvariants"
+	_ "jbcheck.dev/jbcheck/harness/protocol/testvariants"
 )
 
 // TestExploreAtTheEnginesEdges runs jbcheck explore, replay and shrink on

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"jbcheck/harness/fault"
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/schedule"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/fault"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/model"
 )
 
 func init() {

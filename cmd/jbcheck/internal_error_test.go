@@ -10,9 +10,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/report"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // panickingBalance is locking whose balance read panics: a fault in the code

@@ -8,8 +8,8 @@ import (
 	"syscall"
 	"testing"
 
-	"jbcheck/harness/report"
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 // TestAnInterruptedRunIsNotAPass: SIGINT (Ctrl-C) or SIGTERM (what CI's

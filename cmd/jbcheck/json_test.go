@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/harness/report"
 )
 
 // JUnit's test cases are VARIANT/ID, the same whatever the seed: CI can

@@ -6,8 +6,8 @@ import (
 	"os"
 	"strings"
 
-	"jbcheck/harness/schedule"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // jsonSchema is the version of every --json output and of summary.json

@@ -15,7 +15,7 @@ import (
 	"os"
 	"slices"
 
-	"jbcheck/harness/redact"
+	"jbcheck.dev/jbcheck/harness/redact"
 )
 
 // command is one subcommand.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 // The CLI tests call dispatch in-process: the same code path as the binary,

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/harness/report"
 )
 
 // openOutput readies the --out directory of a command: jbcheck clears only

@@ -6,10 +6,10 @@ import (
 	"os"
 	"strings"
 
-	"jbcheck/harness/interleave"
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/schedule"
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 func init() {

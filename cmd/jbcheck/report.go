@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/report"
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 func init() {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/harness/report"
 )
 
 // TestReportReplayCommandWorks: the reproduction a bug report gives runs as

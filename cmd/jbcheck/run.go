@@ -10,12 +10,12 @@ import (
 	"strings"
 	"time"
 
-	"jbcheck/harness/fault"
-	"jbcheck/harness/postgres"
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/stress"
-	"jbcheck/harness/workload"
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/harness/fault"
+	"jbcheck.dev/jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/stress"
+	"jbcheck.dev/jbcheck/harness/workload"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 func init() {

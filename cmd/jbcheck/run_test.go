@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 // TestRunFaultFlagsAreCheckedBeforeAnythingStarts: --faults a run cannot

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"os"
 
-	"jbcheck/harness/postgres"
-	"jbcheck/harness/redact"
+	"jbcheck.dev/jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/redact"
 )
 
 // startServer starts the embedded cluster, or opens a database of jbcheck's

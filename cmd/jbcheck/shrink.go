@@ -9,11 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/schedule"
-	"jbcheck/harness/shrink"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/harness/shrink"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 func init() {

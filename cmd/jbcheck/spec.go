@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"jbcheck/harness/interleave"
-	"jbcheck/harness/redact"
-	"jbcheck/harness/report"
-	"jbcheck/harness/spec"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/redact"
+	"jbcheck.dev/jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/harness/spec"
 )
 
 func init() {

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"jbcheck/harness/spec"
+	"jbcheck.dev/jbcheck/harness/spec"
 )
 
 // explore runs every interleaving the strategy allows, prints each distinct

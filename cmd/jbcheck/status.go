@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"jbcheck/harness/verify"
+	"jbcheck.dev/jbcheck/harness/verify"
 )
 
 // heartbeatEvery is how long the gate may go without printing a line when

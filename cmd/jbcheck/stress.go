@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"jbcheck/harness/flaky"
-	"jbcheck/harness/redact"
+	"jbcheck.dev/jbcheck/harness/flaky"
+	"jbcheck.dev/jbcheck/harness/redact"
 )
 
 func init() {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/protocol"
 )
 
 func init() {

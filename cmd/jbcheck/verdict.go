@@ -8,8 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // verdictJSON is the machine-readable verdict of run and check.

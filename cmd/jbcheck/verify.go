@@ -9,10 +9,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/report"
-	"jbcheck/harness/verify"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/harness/verify"
+	"jbcheck.dev/jbcheck/model"
 )
 
 func init() {

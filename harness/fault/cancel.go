@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/postgres"
 )
 
 // Cancel cancels one session's running statement (pg_cancel_backend): the

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/postgres"
 )
 
 // Crash SIGKILLs every process of the embedded cluster at once, as a power

@@ -13,11 +13,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"jbcheck/harness/fault"
-	"jbcheck/harness/pgtest"
-	"jbcheck/harness/postgres"
-	"jbcheck/harness/record"
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/harness/fault"
+	"jbcheck.dev/jbcheck/harness/pgtest"
+	"jbcheck.dev/jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/record"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

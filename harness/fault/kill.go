@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/postgres"
 )
 
 // Kill terminates one session's backend (pg_terminate_backend): the

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/postgres"
 )
 
 // LoseReply loses one session's reply: the request reaches the server and

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/postgres"
 )
 
 // DefaultPause is how long Pause stops the server when For is 0.

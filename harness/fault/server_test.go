@@ -9,9 +9,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"jbcheck/harness/fault"
-	"jbcheck/harness/pgtest"
-	"jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/fault"
+	"jbcheck.dev/jbcheck/harness/pgtest"
+	"jbcheck.dev/jbcheck/harness/postgres"
 )
 
 // TestCrashKeepsWhatWasCommitted: a crash breaks every connection, the

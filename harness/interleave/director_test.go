@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/interleave"
 )
 
 // order is a Director that grants sessions in a fixed order, waiting while

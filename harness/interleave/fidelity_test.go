@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/interleave"
 )
 
 const table = `DROP TABLE IF EXISTS t; CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 0), (2, 0)`

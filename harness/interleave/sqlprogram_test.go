@@ -9,8 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/interleave"
-	"jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/postgres"
 )
 
 var server *postgres.Server

@@ -11,8 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/postgres"
-	"jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/protocol"
 )
 
 var server *postgres.Server

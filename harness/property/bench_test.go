@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"jbcheck/harness/property"
-	"jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/property"
+	"jbcheck.dev/jbcheck/harness/protocol"
 )
 
 // BenchmarkCatchAndShrink: for each bug variant, one op is the whole hunt

@@ -6,9 +6,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"pgregory.net/rapid"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/workload"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/workload"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Differential is the sequential property of a variant: random calls in a

@@ -8,10 +8,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"pgregory.net/rapid"
 
-	"jbcheck/harness/pgtest"
-	"jbcheck/harness/property"
-	"jbcheck/harness/protocol"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/pgtest"
+	"jbcheck.dev/jbcheck/harness/property"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/model"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

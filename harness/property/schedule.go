@@ -8,12 +8,12 @@ import (
 
 	"pgregory.net/rapid"
 
-	"jbcheck/harness/fault"
-	"jbcheck/harness/interleave"
-	"jbcheck/harness/schedule"
-	"jbcheck/harness/workload"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/fault"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/harness/workload"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Scenarios draws small schedule-mode scenarios: one world with one or two

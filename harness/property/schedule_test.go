@@ -5,15 +5,15 @@ import (
 	"slices"
 	"testing"
 
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 
 	"pgregory.net/rapid"
 
-	"jbcheck/harness/pgtest"
-	"jbcheck/harness/property"
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/harness/pgtest"
+	"jbcheck.dev/jbcheck/harness/property"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/schedule"
 )
 
 func executor(t testing.TB, v protocol.Variant) *schedule.Executor {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Worker is implemented by variants that keep a background process. The

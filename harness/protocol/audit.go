@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // auditSQL reads a whole world in one statement, so in one snapshot: a

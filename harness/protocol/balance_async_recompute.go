@@ -6,7 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 func init() {

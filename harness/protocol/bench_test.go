@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"jbcheck/harness/pgtest"
-	"jbcheck/harness/protocol"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/pgtest"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // BenchmarkLockingSequential runs the six operations in turn, one at a time

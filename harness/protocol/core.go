@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // core holds the transaction bodies that the correct variants share. Its zero

@@ -1,6 +1,6 @@
 package protocol
 
-import "jbcheck/model"
+import "jbcheck.dev/jbcheck/model"
 
 func init() { Register(JoinCheckThenInsert{Locking{core{optimistic: true}}}) }
 

@@ -5,7 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 func init() { Register(JoinFeeOutsideTx{}) }

@@ -6,7 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // books is how a variant keeps money: synchronously on the balance column,

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/harness/pgtest"
-	"jbcheck/harness/protocol"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/pgtest"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/model"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

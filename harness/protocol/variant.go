@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Variant is one implementation of the protocol. Every operation runs on the

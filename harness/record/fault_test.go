@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 // TestFaultIsRecordedOnceItTookEffect: a fault that took effect is an event

@@ -9,8 +9,8 @@ import (
 	"slices"
 	"strings"
 
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Counterexample is a failing history and the files beside it.

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/harness/report"
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 // TestBugReportOfEachCorpusFile: the report of every bug variant's minimal

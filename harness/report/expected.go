@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // maxTerms is how many calls an arithmetic spells out before it sums the

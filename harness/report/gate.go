@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // GateSchema is the version of summary.json's format and of verify --json

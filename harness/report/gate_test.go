@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/harness/report"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // A passing gate's page reads green: a caught bug's violated guarantees are

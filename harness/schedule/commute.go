@@ -3,8 +3,8 @@ package schedule
 import (
 	"strings"
 
-	"jbcheck/harness/interleave"
-	"jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/protocol"
 )
 
 // Commute implements interleave.Commuter for the protocol's own SQL — and

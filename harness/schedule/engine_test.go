@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/harness/interleave"
-	_ "jbcheck/harness/protocol/testvariants"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	_ "jbcheck.dev/jbcheck/harness/protocol/testvariants"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // TestAnOperationThatRunsNoStatementIsAStep: a balance served from an

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 // WriteEvidence writes a schedule's history.jsonl, transcript.txt and — when

@@ -10,9 +10,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/fault"
-	"jbcheck/harness/interleave"
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/harness/fault"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 // ErrFaultNotSchedulable reports a fault schedule mode cannot place at a

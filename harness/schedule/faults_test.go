@@ -6,10 +6,10 @@ import (
 	"slices"
 	"testing"
 
-	"jbcheck/harness/fault"
-	"jbcheck/harness/interleave"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/fault"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // faultyExecutor is an executor for variant whose schedules may inject one

@@ -4,7 +4,7 @@ import (
 	"context"
 	"slices"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Minimize shrinks a scenario whose runs violate a guarantee: it drops the

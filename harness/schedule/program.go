@@ -11,11 +11,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/interleave"
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/record"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/record"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // program is the join-and-balance protocol as an interleaving program: one

@@ -8,9 +8,9 @@ import (
 	"slices"
 	"strings"
 
-	"jbcheck/harness/interleave"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Result is one schedule's run: the engine's record of it (choices,

@@ -11,11 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/harness/interleave"
-	"jbcheck/harness/pgtest"
-	"jbcheck/harness/protocol"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/pgtest"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/shrink"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/shrink"
 )
 
 // BenchmarkShrinkStress: for each bug variant, a failing stress run (6

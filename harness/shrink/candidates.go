@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // call is one invocation in a stress history's world.

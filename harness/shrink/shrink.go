@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"jbcheck/harness/interleave"
-	"jbcheck/harness/schedule"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // ErrNothingToShrink: the history violates no guarantee.

@@ -9,14 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"jbcheck/harness/pgtest"
-	"jbcheck/harness/protocol"
-	_ "jbcheck/harness/protocol/testvariants"
-	"jbcheck/harness/schedule"
-	"jbcheck/harness/shrink"
-	"jbcheck/harness/stress"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/pgtest"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	_ "jbcheck.dev/jbcheck/harness/protocol/testvariants"
+	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/harness/shrink"
+	"jbcheck.dev/jbcheck/harness/stress"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"jbcheck/harness/postgres"
-	"jbcheck/harness/spec"
+	"jbcheck.dev/jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/spec"
 )
 
 // specsDir holds the project's specs (docs/specs): each is written for

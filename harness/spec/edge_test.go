@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"jbcheck/harness/spec"
+	"jbcheck.dev/jbcheck/harness/spec"
 )
 
 // edgeSpecs are small specs at the edges of isolationtester's output rules.

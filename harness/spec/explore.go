@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/interleave"
 )
 
 // ExploreOptions tune an exploration.

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/harness/interleave"
-	"jbcheck/harness/spec"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/spec"
 )
 
 // explored explores a spec of docs/specs at an isolation level, every

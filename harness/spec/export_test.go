@@ -1,6 +1,6 @@
 package spec
 
-import "jbcheck/harness/postgres"
+import "jbcheck.dev/jbcheck/harness/postgres"
 
 // testServer is the test cluster TestMain starts, for the package's own
 // tests.

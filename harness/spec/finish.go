@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/interleave"
 )
 
 // Finish ends a schedule once every step has ended: the tester's last

@@ -6,8 +6,8 @@ import (
 	"os"
 	"testing"
 
-	"jbcheck/harness/postgres"
-	"jbcheck/harness/spec"
+	"jbcheck.dev/jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/spec"
 )
 
 var server *postgres.Server

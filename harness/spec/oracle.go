@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/postgres"
 )
 
 // Oracle decides whether an outcome is serializable: whether some serial

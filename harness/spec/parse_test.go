@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/harness/spec"
+	"jbcheck.dev/jbcheck/harness/spec"
 )
 
 // TestSpecParseErrorsPointAtTheProblem: every error names the file, the line

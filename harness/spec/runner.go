@@ -10,8 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/interleave"
-	"jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/postgres"
 )
 
 // Options tune a Runner.

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/interleave"
 )
 
 // tester replays one permutation on the engine, as isolationtester's

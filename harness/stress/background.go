@@ -8,9 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/record"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/record"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // auditor audits every world in turn, every pause, on a harness connection

@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"jbcheck/harness/pgtest"
-	"jbcheck/harness/postgres"
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/stress"
-	"jbcheck/harness/workload"
+	"jbcheck.dev/jbcheck/harness/pgtest"
+	"jbcheck.dev/jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/stress"
+	"jbcheck.dev/jbcheck/harness/workload"
 )
 
 // benchClients is the client count of both sides of the comparison.

@@ -15,14 +15,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/fault"
-	"jbcheck/harness/pgtest"
-	"jbcheck/harness/postgres"
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/stress"
-	"jbcheck/harness/workload"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/fault"
+	"jbcheck.dev/jbcheck/harness/pgtest"
+	"jbcheck.dev/jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/stress"
+	"jbcheck.dev/jbcheck/harness/workload"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // runFaulty runs a stress run into a file and returns the summary, the

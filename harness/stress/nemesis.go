@@ -8,9 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/fault"
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/record"
+	"jbcheck.dev/jbcheck/harness/fault"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/record"
 )
 
 // nemesisStream is the nemesis' stream of the run's seed (the clients'

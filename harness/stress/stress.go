@@ -14,13 +14,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/fault"
-	"jbcheck/harness/postgres"
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/record"
-	"jbcheck/harness/workload"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/fault"
+	"jbcheck.dev/jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/record"
+	"jbcheck.dev/jbcheck/harness/workload"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Config says what a stress run does.

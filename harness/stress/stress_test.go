@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"jbcheck/harness/pgtest"
-	"jbcheck/harness/postgres"
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/stress"
-	"jbcheck/histories"
+	"jbcheck.dev/jbcheck/harness/pgtest"
+	"jbcheck.dev/jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/stress"
+	"jbcheck.dev/jbcheck/histories"
 )
 
 // childEnv makes the test binary a child that runs a stress run into the

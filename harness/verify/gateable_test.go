@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/verify"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/verify"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // unscenarioed is a bug variant no standard scenario names.

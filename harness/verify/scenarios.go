@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/schedule"
 )
 
 // Standard is a scenario every correct variant must hold in, under bounded

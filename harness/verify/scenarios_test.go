@@ -4,9 +4,9 @@ import (
 	"slices"
 	"testing"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/verify"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/verify"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // TestEveryBugHasAStandardScenario: every standard scenario parses, names

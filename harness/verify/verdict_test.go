@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"jbcheck/harness/report"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // TestTheGateFailsOnUnknownViolatedOrEscaped: a correct variant's check

@@ -14,17 +14,17 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/fault"
-	"jbcheck/harness/postgres"
-	"jbcheck/harness/property"
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/redact"
-	"jbcheck/harness/report"
-	"jbcheck/harness/schedule"
-	"jbcheck/harness/shrink"
-	"jbcheck/harness/stress"
-	"jbcheck/histories"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/fault"
+	"jbcheck.dev/jbcheck/harness/postgres"
+	"jbcheck.dev/jbcheck/harness/property"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/redact"
+	"jbcheck.dev/jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/harness/shrink"
+	"jbcheck.dev/jbcheck/harness/stress"
+	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Options set a gate run.

@@ -8,9 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/harness/workload"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/workload"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // TestEveryOperationIsWiredEverywhere enforces docs/extending.md's "add an

@@ -5,7 +5,7 @@ import (
 
 	"pgregory.net/rapid"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Worlds draws small worlds — one to three users and one or two groups —

@@ -7,7 +7,7 @@ import (
 
 	"pgregory.net/rapid"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 func TestGeneratedWorldsAndInputsAreWellFormed(t *testing.T) {

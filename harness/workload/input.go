@@ -1,6 +1,6 @@
 package workload
 
-import "jbcheck/model"
+import "jbcheck.dev/jbcheck/model"
 
 // chooser makes the choices that build a call: from rapid in properties
 // (shrinkable), from a seeded source in stress runs. Choice 0 is always the

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // Mix weighs the operations a stress client picks from.

@@ -5,8 +5,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck/harness/protocol"
-	"jbcheck/model"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/model"
 )
 
 func init() { protocol.Register(splitTransfer{}) }
