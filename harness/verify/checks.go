@@ -1,8 +1,8 @@
+package verify
+
 // The checks of the gate: the properties, bounded exploration of a
 // standard scenario, stress with and without faults, and the evidence
 // each leaves.
-
-package verify
 
 import (
 	"bytes"
