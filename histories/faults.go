@@ -2,7 +2,11 @@ package histories
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"time"
+
+	"github.com/anishathalye/porcupine"
 
 	"jbcheck.dev/jbcheck/model"
 )
@@ -18,8 +22,10 @@ import (
 //     never paid, money debited and never credited).
 //   - D, a lost acknowledged write: an operation that began after a crash —
 //     a read, the final audit — saw a state no order of the calls reaches,
-//     while every invariant holds: the books agree with themselves but miss
-//     something a client was told had happened.
+//     while every invariant holds, and the world's calls do linearize once
+//     the writes acknowledged before the crash may not have happened: the
+//     books agree with themselves but miss something a client was told had
+//     happened (a write applied twice is no lost write).
 //
 // The embedded cluster runs with fsync off: a server crash is modelled (the
 // processes die, the operating system keeps what they wrote), an operating
@@ -63,10 +69,27 @@ func judgeFaults(h *History, v *Verdict) {
 				Detail: fmt.Sprintf("half-done call: %d call(s) of world %d were cut off by a fault, and world %d is left with %s broken: %s",
 					cutOff[f.World], f.World, f.World, b.Guarantee, b.Detail)})
 			judged[f.World] = true
-		case crashed && f.Guarantee == model.Linearizable && f.invoked >= firstCrash && len(broken[f.World]) == 0:
+		case crashed && f.Guarantee == model.Linearizable && f.invoked >= firstCrash && len(broken[f.World]) == 0 &&
+			lostExplains(h, f.World, firstCrash):
 			v.Findings = append(v.Findings, Finding{Guarantee: model.Durability, Status: Violated, World: f.World, Lines: f.Lines,
 				Detail: "lost acknowledged write: after the crash, " + f.Detail})
 			judged[f.World] = true
 		}
 	}
+}
+
+// lostExplains reports whether world's calls linearize when every write
+// acknowledged before the crash at crash is taken as maybe lost: then a
+// lost acknowledged write explains the violation.
+func lostExplains(h *History, world int64, crash int64) bool {
+	_, byWorld := operationsByWorld(h)
+	ops := slices.Clone(byWorld[world])
+	for i, op := range ops {
+		in := op.Input.(model.Input)
+		if in.Op != model.OpAudit && !in.Op.ReadOnly() && op.Output != nil && op.Return <= crash {
+			ops[i].Output, ops[i].Return = (*model.Output)(nil), math.MaxInt64
+		}
+	}
+	result, _ := porcupine.CheckOperationsVerbose(model.Porcupine(h.Header.Worlds), ops, 10*time.Second)
+	return result == porcupine.Ok
 }

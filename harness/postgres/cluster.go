@@ -158,6 +158,11 @@ func (c *cluster) start(ctx context.Context) error {
 		// choice) reaches the WAL only on the WAL writer's next round: a
 		// long round makes a crash right after one lose it every time.
 		"-c", "wal_writer_delay=10s",
+		// Nor may anyone else flush it meanwhile: an autovacuum worker's
+		// commit or a background writer's page flushes the WAL before it,
+		// and the same schedule would lose the commit only sometimes.
+		// Worlds are fresh rows in small tables; runs are short.
+		"-c", "autovacuum=off", "-c", "bgwriter_lru_maxpages=0",
 		"-c", "max_connections="+strconv.Itoa(MaxConnections), "-c", "shared_buffers=64MB",
 		"-c", "max_locks_per_transaction=256", "-c", "log_min_messages=warning",
 		// The interleaving engine reads lock-wait lines (WaitLog): epoch

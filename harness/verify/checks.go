@@ -194,6 +194,11 @@ func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []st
 			return c, err
 		}
 		cfg.FaultInterval = r.b.faultEvery
+		if !v.Info().Correct() {
+			// A bug is hunted: faults come fast, so that a lost reply or a
+			// crash meets the call it breaks within a few thousand calls.
+			cfg.FaultInterval = r.b.faultEvery / 6
+		}
 		var applied []string
 		for _, f := range cfg.Faults {
 			applied = append(applied, f.Name())

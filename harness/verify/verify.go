@@ -168,6 +168,10 @@ func (r *runner) checksFor(v protocol.Variant) []check {
 	case info.Correct():
 		checks = append(checks, r.stress(nil), r.stress(stressFaults))
 	case info.FaultOnly:
+		// Its own faults, and a crash, so that its row decides D too.
+		if !slices.Contains(faults, "crash") {
+			faults = append(faults, "crash")
+		}
 		checks = append(checks, r.stress(faults))
 	default:
 		// Under faults, so that the bug's row decides D and A too.
