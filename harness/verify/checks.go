@@ -174,13 +174,13 @@ func (r *runner) explore(s Standard) check {
 // stress runs real concurrency, under faults when faults are named: a
 // timed run for a correct variant; for a bug variant, up to three runs
 // until one catches it.
-func (r *runner) stress(faults []string) check {
+func (r *runner) stress(faults []string, fast bool) check {
 	return func(ctx context.Context, v protocol.Variant, execs []*schedule.Executor) (report.Check, error) {
-		return r.stressRuns(ctx, v, faults, execs)
+		return r.stressRuns(ctx, v, faults, fast, execs)
 	}
 }
 
-func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []string, execs []*schedule.Executor) (report.Check, error) {
+func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []string, fast bool, execs []*schedule.Executor) (report.Check, error) {
 	cfg := stress.Config{Server: r.o.Server, Variant: v, Clients: 8, Worlds: 4, Seed: int64(r.o.Seed), Duration: r.b.stressFor, Command: "jbcheck verify"}
 	c := report.Check{ID: "stress", Name: fmt.Sprintf("stress: %d clients on %d worlds", cfg.Clients, cfg.Worlds),
 		Params: map[string]string{"duration_seconds": fmt.Sprint(cfg.Duration.Seconds()), "seed": fmt.Sprint(cfg.Seed)}}
@@ -197,7 +197,7 @@ func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []st
 			return c, err
 		}
 		cfg.FaultInterval = r.b.faultEvery
-		if !v.Info().Correct() {
+		if fast {
 			// A bug is hunted: faults come fast, so that a lost reply or a
 			// crash meets the call it breaks within a few thousand calls.
 			cfg.FaultInterval = r.b.faultEvery / 6
