@@ -46,7 +46,7 @@ func budgetFor(quick bool) budget {
 	if quick {
 		return budget{checks: 100, differential: 30, catchRounds: 10, schedules: 200, stressFor: 2 * time.Second, stressOps: 2000, faultEvery: 300 * time.Millisecond}
 	}
-	return budget{checks: 600, differential: 120, catchRounds: 10, schedules: 1500, stressFor: 4 * time.Second, stressOps: 4000, faultEvery: 300 * time.Millisecond}
+	return budget{checks: 400, differential: 120, catchRounds: 10, schedules: 1500, stressFor: 3 * time.Second, stressOps: 3000, faultEvery: 300 * time.Millisecond}
 }
 
 // Run runs every check of every variant and writes the report directory.
