@@ -43,7 +43,7 @@ list is refused.
 
 --quick cuts every budget; --variants checks only the variants named (a bug
 variant without a standard scenario is refused). The time it takes:
-7 min 20 s, --quick 1 min 50 s, on 2 cores (docs/performance.md, "The
+2 min 42 s, --quick 1 min 28 s, on 2 idle cores (docs/performance.md, "The
 release gate"). --json prints summary.json's content (docs/json.md).
 
 Exit 0 when the gate passes; 1 when a correct variant violated a guarantee,
