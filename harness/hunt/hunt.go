@@ -174,6 +174,9 @@ type hunter struct {
 	execs []*schedule.Executor
 	res   Result
 	drawn map[string]model.Scenario // distinct scenarios drawn, by text
+	// violated is when the first violating schedule ended (rapid's
+	// shrinking and Minimize come after it).
+	violated time.Duration
 }
 
 func (h *hunter) logf(format string, args ...any) {
@@ -198,6 +201,9 @@ func (h *hunter) finish() Result {
 // observe counts one schedule-mode run: its scenario and its windows.
 func (h *hunter) observe(sc model.Scenario, res *schedule.Result) {
 	h.res.Searched.Schedules++
+	if h.violated == 0 && len(res.Verdict.Violated()) > 0 {
+		h.violated = time.Since(h.start)
+	}
 	h.drawn[sc.String()+" | "+sc.World.String()] = sc
 	hist, err := histories.Read(bytes.NewReader(res.History), "schedule")
 	if err != nil {
