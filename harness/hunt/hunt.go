@@ -1,7 +1,6 @@
 package hunt
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -205,11 +204,7 @@ func (h *hunter) observe(sc model.Scenario, res *schedule.Result) {
 		h.violated = time.Since(h.start)
 	}
 	h.drawn[sc.String()+" | "+sc.World.String()] = sc
-	hist, err := histories.Read(bytes.NewReader(res.History), "schedule")
-	if err != nil {
-		return // the run's own check read it; a history it wrote is well-formed
-	}
-	h.res.Coverage.Add(coverage.Observe(hist, res.Transcript, nil))
+	h.res.Coverage.Add(coverage.ObserveSchedule(res.History, res.Transcript))
 }
 
 // Line is the one-line account of a hunt: the violation, or what held.
