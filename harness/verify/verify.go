@@ -167,6 +167,7 @@ func (r *runner) checksFor(v protocol.Variant) []check {
 	}
 	if info.Correct() {
 		checks = append(checks, r.stress(nil), r.stress(stressFaults), r.coverageCheck)
+		checks = append(checks, r.mutantChecks(v)...)
 	}
 	return checks
 }
