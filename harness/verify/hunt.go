@@ -106,7 +106,8 @@ func (r *runner) cover(v protocol.Variant, search string, t coverage.Table) {
 // coverageCheck fails a correct variant one of whose searches never
 // reached a race window its scenario set can reach: the property's drawn
 // schedules, judged against the standard scenarios and what it drew; the
-// stress runs, against what their clients can do. The search got weaker
+// stress runs, against what their clients can do. A search that stopped
+// at a violation is not judged (the violation fails the gate already). The search got weaker
 // than what it searches, and what it did not exercise it cannot vouch for:
 // the variant's guarantees are then undecided (the gate fails, exit 1, as
 // for any undecided check); no guarantee is violated.
@@ -119,6 +120,11 @@ func (r *runner) coverageCheck(ctx context.Context, v protocol.Variant, _ []*sch
 	for _, search := range []string{"property", "stress"} {
 		t := r.coverage[v.Info().Name+" "+search]
 		if t == nil {
+			continue
+		}
+		if r.failed(v, search) {
+			// It stopped at its violation: its budget was not spent.
+			summary = append(summary, search+": stopped at a violation, not judged")
 			continue
 		}
 		for _, row := range t.Lines() {
@@ -139,6 +145,19 @@ func (r *runner) coverageCheck(ctx context.Context, v protocol.Variant, _ []*sch
 		}
 	}
 	return c, ctx.Err()
+}
+
+// failed reports whether v's check id failed in this gate so far.
+func (r *runner) failed(v protocol.Variant, id string) bool {
+	if r.gate == nil {
+		return false
+	}
+	for _, c := range r.gate.Checks {
+		if c.Variant == v.Info().Name && c.ID == id && !c.Passed {
+			return true
+		}
+	}
+	return false
 }
 
 // printCoverage writes every search's race-coverage table to the log.
