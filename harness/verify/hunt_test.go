@@ -37,7 +37,7 @@ func TestABugWithoutAStandardScenarioIsHunted(t *testing.T) {
 		t.Errorf("join-check-then-insert gets %d checks, want the hunt and its scenario", n)
 	}
 	correct, _ := protocol.Lookup("locking")
-	if n, want := len(r.checksFor(correct)), 2+len(Standards(true))+3; n != want {
+	if n, want := len(r.checksFor(correct)), 2+len(Standards(true))+3+len(r.mutantChecks(correct)); n != want {
 		t.Errorf("locking gets %d checks, want %d", n, want)
 	}
 }
