@@ -65,14 +65,14 @@ func (r *runner) hunt(ctx context.Context, v protocol.Variant, _ []*schedule.Exe
 // the gate's hunt is the same on every machine (seeds 1–10, 100 draws
 // each, then up to three stress runs of 3 s), and a time limit that only a
 // machine many times slower than two cores reaches. A bug only faults
-// reveal draws a crash in a schedule at the cost of a restart: two rounds
-// of 50, then stress runs with faults, which find it faster.
+// reveal draws a crash in a schedule at the cost of a restart: one round
+// of 40, then stress runs with faults, which find it faster.
 func (r *runner) huntOptions(v protocol.Variant) hunt.Options {
 	o := hunt.Options{Server: r.o.Server, Variant: v, Budget: 3 * time.Minute, Seed: 1, Lanes: r.o.Lanes, Command: "jbcheck verify",
 		Out: filepath.Join(r.o.Out, "counterexamples", v.Info().Name+"-hunt"), Reference: r.standardScenarios(),
 		Draws: 100, MaxRounds: r.b.catchRounds, MaxStressRuns: 3, StressRun: r.b.stressFor}
 	if v.Info().FaultOnly {
-		o.Draws, o.MaxRounds = 50, 2
+		o.Draws, o.MaxRounds = 40, 1
 	}
 	return o
 }
