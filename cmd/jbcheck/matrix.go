@@ -17,7 +17,7 @@ func init() {
 	register(command{
 		name:    "matrix",
 		summary: "tabulate which guarantees every variant keeps at READ COMMITTED, REPEATABLE READ and SERIALIZABLE",
-		usage: `jbcheck matrix [--update FILE] [--variants A,B] [--parallel N] [--dsn DSN]
+		usage: `jbcheck matrix [--update FILE] [--variants A,B] [--parallel N] [--jobs N] [--dsn DSN]
 
 Runs every variant, correct and bug, with every transaction forced to READ
 COMMITTED, then REPEATABLE READ, then SERIALIZABLE (its sessions' default
@@ -39,13 +39,14 @@ func runMatrix(ctx context.Context, args []string) error {
 	fs := newFlagSet("matrix")
 	update := fs.String("update", "", "a Markdown file whose matrix section to rewrite (default: print the table)")
 	names := fs.String("variants", "", "comma-separated variants (default: every variant)")
-	parallel := fs.Int("parallel", runtime.NumCPU(), "exploration lanes")
+	parallel := fs.Int("parallel", runtime.NumCPU(), "exploration lanes of each variant")
+	jobs := fs.Int("jobs", 4, "cells (a variant at a level) explored at once: each mostly waits for the server")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if *parallel < 1 {
-		return fmt.Errorf("%w: --parallel must be at least 1", errUsage)
+	if *parallel < 1 || *jobs < 1 {
+		return fmt.Errorf("%w: --parallel and --jobs must be at least 1", errUsage)
 	}
 	variants := protocol.All()
 	if *names != "" {
@@ -75,14 +76,11 @@ func runMatrix(ctx context.Context, args []string) error {
 	}
 	defer stopServer(server)
 	start := time.Now()
-	var rows []mutate.Row
-	for _, v := range variants {
-		row, err := mutate.MatrixRow(ctx, server, v, verify.MatrixScenarios(v), *parallel)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, row)
-		fmt.Fprintf(os.Stderr, "matrix: %s (%.0f s)\n", v.Info().Name, time.Since(start).Seconds())
+	rows, err := mutate.Matrix(ctx, server, variants, verify.MatrixScenarios, *parallel, *jobs, func(c mutate.Cell) {
+		fmt.Fprintf(os.Stderr, "matrix: %s at %s (%.0f s)\n", c.Variant, c.Level, time.Since(start).Seconds())
+	})
+	if err != nil {
+		return err
 	}
 	section := mutate.MatrixSection(rows)
 	if *update == "" {

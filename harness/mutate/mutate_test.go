@@ -117,3 +117,21 @@ func TestEquivalenceProof(t *testing.T) {
 		t.Errorf("score %v, equivalent %d", rep.Score, rep.Equivalent)
 	}
 }
+
+// Every mutant judged equivalent on an argument has the argument in
+// docs/guarantees.md ("Mutants"), word for word.
+func TestArguedMutantsAreInDocs(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/guarantees.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, mutants, ok := strings.Cut(string(doc), "\n## Mutants\n")
+	if !ok {
+		t.Fatal("docs/guarantees.md has no section ## Mutants")
+	}
+	for _, a := range mutate.ArguedMutants() {
+		if !strings.Contains(mutants, a.Why) {
+			t.Errorf("docs/guarantees.md (Mutants) does not give the argument for %s %s in %s: %q", a.Variant, a.Operator, a.Op, a.Why)
+		}
+	}
+}
