@@ -184,7 +184,10 @@ func explainIllegal(world int64, ops []porcupine.Operation, info porcupine.Linea
 	op := ops[culprit]
 	meta := op.Metadata.(opMeta)
 	what := fmt.Sprintf("c%d's %s", meta.Client, model.DescribeOperation(op.Input, op.Output))
-	if op.Input.(model.Input).Op == model.OpAudit {
+	switch {
+	case meta.Barrier:
+		what = "the barrier's " + model.DescribeOperation(op.Input, op.Output) + ", a state no order of the segment's calls reaches"
+	case op.Input.(model.Input).Op == model.OpAudit:
 		what = "the final " + model.DescribeOperation(op.Input, op.Output) + ", a state no order of the calls reaches"
 	}
 	f.invoked = op.Call

@@ -14,7 +14,8 @@ import (
 type opMeta struct {
 	Client     int // the client in the history (porcupine's ClientId may differ)
 	InvokeLine int
-	EndLine    int // 0 when the operation never completed
+	EndLine    int  // 0 when the operation never completed
+	Barrier    bool // a barrier's read of the world, which ends a segment
 }
 
 // worldOps turns one world's events, one at a time, into porcupine
@@ -74,14 +75,14 @@ func (b *worldOps) event(e Event) {
 // read adds a read of the whole world: what the database stored at time
 // at (an audit or a barrier, on line) must be the state the calls before
 // it reach.
-func (b *worldOps) read(world int64, client, line int, at int64, stored model.State) {
+func (b *worldOps) read(world int64, client, line int, at int64, stored model.State, barrier bool) {
 	b.ops = append(b.ops, porcupine.Operation{
 		ClientId: b.next,
 		Input:    model.Input{Op: model.OpAudit, World: world},
 		Call:     at,
 		Output:   stored,
 		Return:   at,
-		Metadata: opMeta{Client: client, InvokeLine: line, EndLine: line},
+		Metadata: opMeta{Client: client, InvokeLine: line, EndLine: line, Barrier: barrier},
 	})
 	b.next++
 }
@@ -116,7 +117,7 @@ func (b *worldOps) finalReads(audits []Event, latest int64) {
 		if a.Quiescent == nil || !*a.Quiescent || a.Snapshot == nil || a.Time <= latest {
 			continue
 		}
-		b.read(a.World, a.Client, a.Line, a.Time, a.Snapshot.State())
+		b.read(a.World, a.Client, a.Line, a.Time, a.Snapshot.State(), false)
 	}
 }
 
@@ -142,7 +143,7 @@ func operationsByWorld(h *History) (worlds []int64, ops map[int64][]porcupine.Op
 		b.unanswered()
 		for _, e := range h.Barriers {
 			if e.World == w {
-				b.read(w, e.Client, e.Line, e.Time, e.Snapshot.State())
+				b.read(w, e.Client, e.Line, e.Time, e.Snapshot.State(), true)
 			}
 		}
 		b.finalReads(inWorld(h.Audits, w), latest[w])

@@ -74,7 +74,7 @@ func (c *checker) event(e Event) error {
 		}
 	case Barrier:
 		c.judge(e, true)
-		w.ops.read(w.id, e.Client, e.Line, e.Time, e.Snapshot.State())
+		w.ops.read(w.id, e.Client, e.Line, e.Time, e.Snapshot.State(), true)
 		if err := c.close(w, &e); err != nil {
 			return err
 		}
