@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -152,10 +153,7 @@ func (e *Engine) connect(ctx context.Context, i int) (*conn, error) {
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	if e.cfg.WaitLog != nil {
-		cfg.RuntimeParams["deadlock_timeout"] = "1ms"
-		cfg.RuntimeParams["log_lock_waits"] = "on"
-	}
+	maps.Copy(cfg.RuntimeParams, e.SessionParams())
 	if e.cfg.Adjust != nil {
 		e.cfg.Adjust(i, cfg)
 	}
@@ -165,6 +163,17 @@ func (e *Engine) connect(ctx context.Context, i int) (*conn, error) {
 		return nil, fmt.Errorf("connecting session %d: %w", i, err)
 	}
 	return &conn{pg: pg, pid: pg.PgConn().PID(), gate: g}, nil
+}
+
+// SessionParams are the run-time parameters every session's backend runs
+// with: with a WaitLog, deadlock_timeout = 1ms and log_lock_waits = on. The
+// engine sets them on its own connections; an External session's
+// connections need them too (a relay adds them to each startup).
+func (e *Engine) SessionParams() map[string]string {
+	if e.cfg.WaitLog == nil {
+		return nil
+	}
+	return map[string]string{"deadlock_timeout": "1ms", "log_lock_waits": "on"}
 }
 
 // ensureControl checks the control connection after a fault, and connects
@@ -189,10 +198,17 @@ func (e *Engine) ensureControl(ctx context.Context) error {
 // sequence state.
 const resetSQL = "RESET ALL; SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; DISCARD TEMP; DISCARD SEQUENCES"
 
-// reset makes every session of n clean, in parallel: one round trip.
-func (e *Engine) reset(ctx context.Context, n int) ([]*conn, error) {
-	conns := make([]*conn, n)
-	for i := range n {
+// reset makes every session of roles clean, in parallel: one round trip.
+// An External role gets a placeholder without a connection.
+func (e *Engine) reset(ctx context.Context, roles []Role) ([]*conn, error) {
+	conns := make([]*conn, len(roles))
+	var own []int // the sessions whose connections are the engine's
+	for i, r := range roles {
+		if r.External {
+			conns[i] = &conn{gate: &gate{}}
+			continue
+		}
+		own = append(own, i)
 		c, err := e.session(ctx, i)
 		if err == nil && c.pg.PgConn().TxStatus() != 'I' {
 			// Left inside a transaction: replaced, not trusted.
@@ -204,10 +220,10 @@ func (e *Engine) reset(ctx context.Context, n int) ([]*conn, error) {
 		}
 		conns[i] = c
 	}
-	errs := make([]error, n)
+	errs := make([]error, len(roles))
 	var wg sync.WaitGroup
-	for i, c := range conns {
-		wg.Go(func() { errs[i] = c.pg.PgConn().Exec(ctx, resetSQL).Close() })
+	for _, i := range own {
+		wg.Go(func() { errs[i] = conns[i].pg.PgConn().Exec(ctx, resetSQL).Close() })
 	}
 	wg.Wait()
 	for i, err := range errs {

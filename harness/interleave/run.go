@@ -11,7 +11,7 @@ import (
 // session's body one step at a time, then Finish.
 func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error) {
 	roles := p.Roles()
-	conns, err := e.reset(ctx, len(roles))
+	conns, err := e.reset(ctx, roles)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,9 @@ func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error
 		cancelSessions()
 		wg.Wait()
 		for _, c := range e.sessions {
-			c.gate.session.Store(nil)
+			if c != nil {
+				c.gate.session.Store(nil)
+			}
 		}
 		stopBackground()
 	}()
@@ -63,7 +65,11 @@ func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error
 	}
 	sc := newScheduler(e, p, run, roles, conns, st, ch)
 	err = sc.loop(ctx, stopBackground)
-	copy(e.sessions, sc.conns) // sessions that reconnected keep their new connection
+	for i, c := range sc.conns {
+		if !roles[i].External {
+			e.sessions[i] = c // sessions that reconnected keep their new connection
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 // BenchmarkClusterStart measures a whole embedded cluster's life: initdb,
@@ -17,4 +18,23 @@ func BenchmarkClusterStart(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkPgbenchSelectOnly is pgbench -S with one client on an embedded
+// cluster: the round-trip yardstick that schedule mode's statement rate is
+// compared with (harness/schedule's BenchmarkTwoClientJoin reports both in
+// one run).
+func BenchmarkPgbenchSelectOnly(b *testing.B) {
+	s, err := Start(context.Background(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Stop()
+	var tps float64
+	for b.Loop() {
+		if tps, err = s.PgbenchSelectOnly(context.Background(), nil, 2*time.Second); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(tps, "tps")
 }
