@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"jbcheck.dev/jbcheck/harness/merge"
@@ -200,4 +201,55 @@ func TestShardedVerifyMergesIntoTheUnshardedRun(t *testing.T) {
 		t.Logf("%s/%s: %.1fs", c.Variant, c.ID, c.Seconds)
 	}
 	t.Logf("%d checks: %s", len(got.Checks), got.Verdict)
+}
+
+// TestMergeRefusesGatesOfDifferentRuns: gate reports written by hand —
+// two shards of a run of four checks — merge when they are the shards of
+// one run, and are refused or marked incomplete, with the reason named,
+// when they are not.
+func TestMergeRefusesGatesOfDifferentRuns(t *testing.T) {
+	check := func(k int) report.Check {
+		return report.Check{Variant: "locking", Correct: true, ID: fmt.Sprintf("c%d", k), Index: k, Passed: true}
+	}
+	gate := func(shardText string, seed uint64, indexes ...int) report.Gate {
+		g := report.Gate{Schema: report.GateSchema, Seed: seed, Version: "v", RunVariants: []string{"locking"}, Total: 4, Shard: shardText}
+		for _, k := range indexes {
+			g.Checks = append(g.Checks, check(k))
+		}
+		return g
+	}
+	write := func(g report.Gate) string {
+		dir := t.TempDir()
+		if err := report.WriteGate(dir, g); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	out := t.TempDir()
+	m, err := merge.Merge([]string{write(gate("2/2", 5, 1, 3)), write(gate("1/2", 5, 0, 2))}, out)
+	if err != nil || m.Err() != nil || !m.Passed() || len(m.Gate.Checks) != 4 {
+		t.Fatalf("two shards of one run: %v, %v, %+v", err, m.Err(), m.Gate)
+	}
+	for i, c := range m.Gate.Checks {
+		if c.Index != i {
+			t.Errorf("merged check %d has index %d: not in the run's order", i, c.Index)
+		}
+	}
+	for name, tc := range map[string]struct {
+		dirs []string
+		want string
+	}{
+		"another seed":       {[]string{write(gate("1/2", 5, 0, 2)), write(gate("2/2", 6, 1, 3))}, "the seed differs"},
+		"a check not owned":  {[]string{write(gate("1/2", 5, 0, 1)), write(gate("2/2", 5, 3))}, "does not own"},
+		"an unsharded and 2": {[]string{write(gate("", 5, 0, 1, 2, 3)), write(gate("2/2", 5, 1, 3))}, "share n"},
+	} {
+		_, err := merge.Merge(tc.dirs, out)
+		if !errors.Is(err, merge.ErrMismatch) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want ErrMismatch naming %q", name, err, tc.want)
+		}
+	}
+	m, err = merge.Merge([]string{write(gate("1/2", 5, 0)), write(gate("2/2", 5, 1, 3))}, out)
+	if err != nil || !errors.Is(m.Err(), merge.ErrIncomplete) || m.Passed() || !strings.Contains(m.Verdict(), "ran 1 of its 2 checks") {
+		t.Errorf("a shard cut short: %v, %v, passed %v, %q", err, m.Err(), m.Passed(), m.Verdict())
+	}
 }

@@ -109,30 +109,32 @@ func WriteExploration(dir string, e Exploration) error {
 }
 
 // ReadSummary reads a report directory's summary.json: an exploration's
-// or a gate's (the one whose Kind is set is an exploration).
+// (it has a kind) or a gate's (it has checks).
 func ReadSummary(dir string) (*Exploration, *Gate, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	path := filepath.Join(dir, "summary.json")
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	var probe struct {
-		Kind string `json:"kind"`
-	}
+	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if probe.Kind != "" {
+	switch _, kind := probe["kind"]; {
+	case kind:
 		var e Exploration
 		if err := json.Unmarshal(data, &e); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return &e, nil, nil
+	case probe["checks"] != nil:
+		var g Gate
+		if err := json.Unmarshal(data, &g); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return nil, &g, nil
 	}
-	var g Gate
-	if err := json.Unmarshal(data, &g); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
-	}
-	return nil, &g, nil
+	return nil, nil, fmt.Errorf("%s: neither a gate's report (verify) nor an exploration's (explore, spec --explore)", path)
 }
 
 var explorationPage = template.Must(template.New("exploration").Funcs(template.FuncMap{
