@@ -52,7 +52,8 @@ priorities, --max schedules, default 200). Reductions (BEGIN commutes with
 everything; clients with the same calls left and the same answers so far are
 interchangeable) are on unless --no-reduce.
 
-DIR also gets the exploration's summary.json, junit.xml and index.html.
+--out DIR (given, or with --shard) also gets the exploration's
+summary.json, junit.xml and index.html.
 --shard I/N (or $JBCHECK_SHARD, or a Kubernetes indexed Job's
 $JOB_COMPLETION_INDEX with $JBCHECK_SHARDS) explores only part I of N of the
 schedules — the same subtrees of the exploration in every run, pct's
@@ -126,6 +127,7 @@ func runExplore(ctx context.Context, args []string) error {
 		}
 		*parallel = 1 // a crash hits every lane's connections
 	}
+	writeSummary := *outDir != "" || sh.Sharded() // a report asked for, or a shard's to merge
 	if *outDir == "" {
 		*outDir = filepath.Join("out", fmt.Sprintf("explore-%s-%s", v.Info().Name, time.Now().Format("20060102-150405")))
 	}
@@ -187,8 +189,10 @@ func runExplore(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	if err := report.WriteExploration(*outDir, summary); err != nil {
-		return err
+	if writeSummary {
+		if err := report.WriteExploration(*outDir, summary); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		return exploreAsJSON(v.Info().Name, sc, strategy.String(), *seed, !*noReduce, rep, ev, *keepGoing)
