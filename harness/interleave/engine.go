@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -170,10 +171,7 @@ func (e *Engine) connect(ctx context.Context, i int) (*conn, error) {
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	if e.cfg.WaitLog != nil {
-		cfg.RuntimeParams["deadlock_timeout"] = "1ms"
-		cfg.RuntimeParams["log_lock_waits"] = "on"
-	}
+	maps.Copy(cfg.RuntimeParams, e.SessionParams())
 	if e.cfg.Adjust != nil {
 		e.cfg.Adjust(i, cfg)
 	}
@@ -183,6 +181,17 @@ func (e *Engine) connect(ctx context.Context, i int) (*conn, error) {
 		return nil, fmt.Errorf("connecting session %d: %w", i, err)
 	}
 	return &conn{pg: pg, pid: pg.PgConn().PID(), gate: g}, nil
+}
+
+// SessionParams are the run-time parameters every session's backend runs
+// with: with a WaitLog, deadlock_timeout = 1ms and log_lock_waits = on. The
+// engine sets them on its own connections; an External session's
+// connections need them too (a relay adds them to each startup).
+func (e *Engine) SessionParams() map[string]string {
+	if e.cfg.WaitLog == nil {
+		return nil
+	}
+	return map[string]string{"deadlock_timeout": "1ms", "log_lock_waits": "on"}
 }
 
 // ensureControl checks the control connection after a fault, and connects
@@ -207,14 +216,19 @@ func (e *Engine) ensureControl(ctx context.Context) error {
 // sequence state.
 const resetSQL = "RESET ALL; SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; DISCARD TEMP; DISCARD SEQUENCES"
 
-// reset returns the connections of n sessions, each clean: cleaned
-// already at the end of the last schedule (clean), new, or reset now, in
-// parallel: one round trip.
-func (e *Engine) reset(ctx context.Context, n int) ([]*conn, error) {
+// reset returns the connections of the sessions of roles, each clean:
+// cleaned already behind the last schedule (cleanBehind), new, or reset
+// now, in parallel: one round trip. An External role gets a placeholder
+// without a connection.
+func (e *Engine) reset(ctx context.Context, roles []Role) ([]*conn, error) {
 	e.cleaning.Wait()
-	conns := make([]*conn, n)
-	var dirty []int
-	for i := range n {
+	conns := make([]*conn, len(roles))
+	var dirty []int // the engine's own sessions that need a reset now
+	for i, r := range roles {
+		if r.External {
+			conns[i] = &conn{gate: &gate{}}
+			continue
+		}
 		clean := i < len(e.clean) && e.clean[i]
 		if i < len(e.sessions) && e.sessions[i] != nil && e.sessions[i].pg.PgConn().TxStatus() != 'I' {
 			// Left inside a transaction: replaced, not trusted.
@@ -232,7 +246,7 @@ func (e *Engine) reset(ctx context.Context, n int) ([]*conn, error) {
 		}
 	}
 	clear(e.clean)
-	errs := make([]error, n)
+	errs := make([]error, len(roles))
 	var wg sync.WaitGroup
 	for _, i := range dirty {
 		wg.Go(func() { errs[i] = conns[i].pg.PgConn().Exec(ctx, resetSQL).Close() })
@@ -260,7 +274,7 @@ func (e *Engine) cleanBehind(ctx context.Context, conns []*conn) {
 	e.clean = slices.Grow(e.clean[:0], len(conns))[:len(conns)]
 	for i, c := range conns {
 		e.cleaning.Go(func() {
-			if c.pg.PgConn().TxStatus() == 'I' {
+			if c.pg != nil && c.pg.PgConn().TxStatus() == 'I' {
 				e.clean[i] = c.pg.PgConn().Exec(context.WithoutCancel(ctx), resetSQL).Close() == nil
 			}
 		})

@@ -29,7 +29,7 @@ func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error
 
 func (e *Engine) run(ctx context.Context, p Program, ch Chooser, speculate bool) (*Result, error) {
 	roles := p.Roles()
-	conns, err := e.reset(ctx, len(roles))
+	conns, err := e.reset(ctx, roles)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,9 @@ func (e *Engine) run(ctx context.Context, p Program, ch Chooser, speculate bool)
 		cancelSessions()
 		wg.Wait()
 		for _, c := range e.sessions {
-			c.gate.session.Store(nil)
+			if c != nil {
+				c.gate.session.Store(nil)
+			}
 		}
 		stopBackground()
 	}()
@@ -81,7 +83,11 @@ func (e *Engine) run(ctx context.Context, p Program, ch Chooser, speculate bool)
 	}
 	sc := newScheduler(e, p, run, roles, conns, st, ch, speculate)
 	err = sc.loop(ctx, stopBackground)
-	copy(e.sessions, sc.conns) // sessions that reconnected keep their new connection
+	for i, c := range sc.conns {
+		if !roles[i].External {
+			e.sessions[i] = c // sessions that reconnected keep their new connection
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

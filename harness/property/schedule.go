@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -136,9 +137,35 @@ type Counterexample struct {
 // audit). On a failure, failing receives the counterexample; rapid replays
 // the minimal one last.
 func Guarantees(ctx context.Context, e *schedule.Executor, failing func(Counterexample)) func(*rapid.T) {
-	menu := faultMenu(e)
+	return Search{}.Guarantees(ctx, e, failing)
+}
+
+// Search tunes the property for a search that has no scenario to start
+// from (jbcheck hunt): what it draws, when it stops, and who watches each
+// run. The zero Search is the property as tests and the gate run it.
+type Search struct {
+	// Scenarios draws the scenarios (nil: Scenarios()).
+	Scenarios *rapid.Generator[model.Scenario]
+	// Crash adds a server crash to the faults a schedule may draw: a bug
+	// only a crash reveals (an acknowledged write lost) needs one, at the
+	// cost of a restart per crash drawn.
+	Crash bool
+	// Deadline, if set, ends the search: draws that start after it pass
+	// without running, so a round ends within one schedule of it.
+	Deadline time.Time
+	// Observe, if set, is told of every schedule run.
+	Observe func(sc model.Scenario, res *schedule.Result)
+}
+
+// Guarantees is the property Search draws from.
+func (s Search) Guarantees(ctx context.Context, e *schedule.Executor, failing func(Counterexample)) func(*rapid.T) {
+	menu := faultMenu(e, s.Crash)
+	scenarios := s.Scenarios
+	if scenarios == nil {
+		scenarios = Scenarios()
+	}
 	return func(t *rapid.T) {
-		sc := Scenarios().Draw(t, "scenario")
+		sc := scenarios.Draw(t, "scenario")
 		if f := Faults(menu).Draw(t, "faults"); f != nil {
 			if err := e.SetFaults([]fault.Fault{f}, 1); err != nil {
 				t.Fatalf("%v", err)
@@ -146,12 +173,18 @@ func Guarantees(ctx context.Context, e *schedule.Executor, failing func(Countere
 			defer e.SetFaults(nil, 0)
 		}
 		choices := interleave.Replay(Schedules().Draw(t, "schedule"))
+		if !s.Deadline.IsZero() && time.Now().After(s.Deadline) {
+			return
+		}
 		res, err := e.Run(ctx, sc, &choices)
 		if err != nil {
 			if failing != nil {
 				failing(Counterexample{Scenario: sc, Err: err})
 			}
 			t.Fatalf("%s: %v", sc, err)
+		}
+		if s.Observe != nil {
+			s.Observe(sc, res)
 		}
 		if violated := res.Verdict.Violated(); len(violated) > 0 {
 			if failing != nil {
@@ -166,12 +199,17 @@ func Guarantees(ctx context.Context, e *schedule.Executor, failing func(Countere
 }
 
 // faultMenu is the faults a drawn schedule of e can take: a killed session
-// and a lost reply. Not a crash: a restart costs about as much as a
-// hundred schedules, and crash points are explored at every step by the
-// gate's fault scenarios and stress runs instead.
-func faultMenu(e *schedule.Executor) []fault.Fault {
+// and a lost reply, and a crash when asked. Not a crash by default: a
+// restart costs about as much as a hundred schedules, and crash points are
+// explored at every step by the gate's fault scenarios and stress runs
+// instead.
+func faultMenu(e *schedule.Executor, crash bool) []fault.Fault {
+	names := []string{"kill", "lose-reply"}
+	if crash {
+		names = append(names, "crash")
+	}
 	var menu []fault.Fault
-	for _, name := range []string{"kill", "lose-reply"} {
+	for _, name := range names {
 		f, _ := fault.Lookup(name)
 		if e.SetFaults([]fault.Fault{f}, 1) == nil {
 			menu = append(menu, f)
@@ -239,15 +277,24 @@ func Catch(ctx context.Context, e *schedule.Executor, first uint64, rounds, chec
 // CatchProgress is Catch calling progress, if set, as each draw starts
 // with the draws started so far over every round.
 func CatchProgress(ctx context.Context, e *schedule.Executor, first uint64, rounds, checks int, progress func(draws int)) (*Caught, error) {
+	return Search{}.Catch(ctx, e, first, rounds, checks, progress)
+}
+
+// Catch is CatchProgress drawing as s says. Rounds past s.Deadline are not
+// started.
+func (s Search) Catch(ctx context.Context, e *schedule.Executor, first uint64, rounds, checks int, progress func(draws int)) (*Caught, error) {
 	drawn := 0
 	for seed := first; seed < first+uint64(rounds); seed++ {
+		if !s.Deadline.IsZero() && time.Now().After(s.Deadline) {
+			break
+		}
 		var last Counterexample
 		opts := Options{Seed: seed, Checks: checks}
 		if progress != nil {
 			before := drawn
 			opts.Progress = func(n int) { drawn = before + n; progress(drawn) }
 		}
-		got := Falsify(e.Variant().Info().Name, opts, Guarantees(ctx, e, func(c Counterexample) { last = c }))
+		got := Falsify(e.Variant().Info().Name, opts, s.Guarantees(ctx, e, func(c Counterexample) { last = c }))
 		if err := ctx.Err(); err != nil {
 			return nil, err // interrupted: the failures were the cancellation's
 		}

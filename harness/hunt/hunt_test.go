@@ -1,0 +1,80 @@
+package hunt_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"jbcheck.dev/jbcheck/harness/coverage"
+	"jbcheck.dev/jbcheck/harness/hunt"
+	"jbcheck.dev/jbcheck/harness/pgtest"
+	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/histories"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func variant(t *testing.T, name string) protocol.Variant {
+	t.Helper()
+	v, err := protocol.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestHuntCatchesABugWithNoScenario: given only a bug variant, the hunt
+// finds a violation, shrinks it to two clients with a call each, and
+// writes evidence that checks as violated when read back.
+func TestHuntCatchesABugWithNoScenario(t *testing.T) {
+	out := t.TempDir()
+	res, err := hunt.Run(context.Background(), hunt.Options{Server: pgtest.Server(t), Variant: variant(t, "join-check-then-insert"), Budget: time.Minute, Out: out, Lanes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Counterexample
+	if !res.Violated || c == nil || !c.Shrunk {
+		t.Fatalf("not caught and shrunk: %s", res.Line())
+	}
+	if c.Clients() != 2 || c.Calls() != 2 {
+		t.Errorf("shrunk to %d clients, %d calls (%s); want 2 and 2", c.Clients(), c.Calls(), c.Scenario)
+	}
+	h, err := histories.ReadFile(c.Files.History)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := histories.Check(h, histories.CheckOptions{}); len(v.Violated()) == 0 {
+		t.Errorf("%s checks as %v", c.Files.History, v.Statuses)
+	}
+	if _, err := os.Stat(filepath.Join(out, "bug-report.md")); err != nil || c.BugReport == "" {
+		t.Errorf("no bug report: %v", err)
+	}
+}
+
+// TestHuntOfACorrectVariantSaysWhatItSearched: a correct variant holds;
+// the result counts what ran, in both stages, and the coverage table saw
+// every run and reached the windows two clients on one row reach.
+func TestHuntOfACorrectVariantSaysWhatItSearched(t *testing.T) {
+	res, err := hunt.Run(context.Background(), hunt.Options{Server: pgtest.Server(t), Variant: variant(t, "locking"),
+		Budget: 6 * time.Second, MaxRounds: 1, Draws: 40, MaxStressRuns: 1, StressRun: time.Second, Lanes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Searched
+	if res.Violated || s.Rounds != 1 || s.Schedules != 40 || s.Scenarios == 0 || s.StressRuns != 1 || s.StressOps == 0 {
+		t.Fatalf("%s: %+v", res.Line(), s)
+	}
+	if res.Coverage.Runs != s.Schedules+s.StressRuns {
+		t.Errorf("coverage of %d runs, %d ran", res.Coverage.Runs, s.Schedules+s.StressRuns)
+	}
+	for _, w := range []coverage.Window{coverage.SameRows, coverage.MidCall} {
+		if res.Coverage.Reached[w] == 0 {
+			t.Errorf("%s never reached:\n%s", w, res.Coverage)
+		}
+	}
+	if res.Coverage.Reachable[coverage.WorkerRound] {
+		t.Errorf("worker-round reachable for a variant without a worker:\n%s", res.Coverage)
+	}
+}
