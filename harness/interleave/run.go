@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -13,10 +14,13 @@ import (
 // With a WaitLog the run speculates that a lone lock wait is no deadlock
 // (settle); when the server then finds one, the run is made again without
 // speculating, replaying the choices made so far, so a schedule's outcome
-// never depends on the speculation. A Director's run never speculates.
+// never depends on the speculation. A Director's run never speculates, nor
+// a run with External sessions: their connections are not the engine's to
+// abandon and make again.
 func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error) {
 	_, directed := ch.(Director)
-	res, err := e.run(ctx, p, ch, e.cfg.WaitLog != nil && !directed && !e.cfg.Conservative)
+	external := slices.ContainsFunc(p.Roles(), func(r Role) bool { return r.External })
+	res, err := e.run(ctx, p, ch, e.cfg.WaitLog != nil && !directed && !external && !e.cfg.Conservative)
 	var mis *errMisspeculated
 	if errors.As(err, &mis) {
 		res, err = e.run(ctx, p, &resume{made: mis.made, then: ch}, false)
