@@ -4,13 +4,14 @@
 GO         ?= go
 PG_PACKAGE ?= postgresql-15
 CHROMIUM_PACKAGE ?= chromium
+NODE_PACKAGES ?= nodejs npm
 BIN        := bin/jbcheck
 # `make bench BENCH=Locking COUNT=10` narrows and repeats the benchmarks.
 # `make repro-<bug>` replays a corpus counterexample (docs/guarantees.md).
 BENCH      ?= .
 COUNT      ?= 5
 
-.PHONY: all build test verify bench lint postgres chromium clean
+.PHONY: all build test verify bench lint postgres chromium node clean
 
 all: build
 
@@ -50,12 +51,27 @@ chromium:
 		exit 2; \
 	fi
 
+# Node.js and npm, for the relay's test with Node's pg driver (harness/wire,
+# TestScramWithNode). Installed with apt-get when missing and possible;
+# otherwise the message names the packages, and the test fails.
+node:
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: Node.js missing: installing $(NODE_PACKAGES) with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(NODE_PACKAGES); \
+	else \
+		echo "make: Node.js (node, npm) not found."; \
+		echo "      Install the Debian packages $(NODE_PACKAGES) (sudo apt-get install $(NODE_PACKAGES))."; \
+		exit 2; \
+	fi
+
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-test: postgres chromium lint
+test: postgres chromium node lint
 	$(GO) test -race -count=1 ./...
 
 # The release gate: every correct variant holds every guarantee, every bug

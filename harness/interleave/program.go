@@ -10,7 +10,8 @@ import (
 // called once per schedule and returns that schedule's Run.
 type Program interface {
 	// Roles names the sessions, foreground ones first. The engine gives each
-	// role a connection of its own, kept across schedules.
+	// role a connection of its own, kept across schedules (an External role
+	// brings its own).
 	Roles() []Role
 	// Start prepares one schedule — typically fresh rows, made on the
 	// control connection — and returns its Run.
@@ -40,6 +41,12 @@ type Role struct {
 	// they get one more round once idle (Session.Sleep), and their context
 	// ends.
 	Background bool
+	// External sessions bring their own connections: the engine opens
+	// none for them and resets none, and their steps are Session.External
+	// calls whose I/O the program does itself — a wire-protocol relay
+	// forwarding an application's statements, say. They are scheduled
+	// like every other session.
+	External bool
 }
 
 // Run is one schedule of a program.

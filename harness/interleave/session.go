@@ -27,11 +27,12 @@ func (s *Session) ID() int { return s.id }
 // Name is the session's role name.
 func (s *Session) Name() string { return s.role.Name }
 
-// PID is the backend process id of the session's connection.
+// PID is the backend process id of the session's connection (of an
+// External session: the one its last step ran on).
 func (s *Session) PID() uint32 { return s.conn.pid }
 
 // Conn is the session's own connection. Every statement sent on it waits
-// for the engine's grant.
+// for the engine's grant. An External session has none (nil).
 func (s *Session) Conn() *pgx.Conn { return s.conn.pg }
 
 // Op runs one operation of the session. begin is called at the moment the
@@ -54,7 +55,7 @@ func (s *Session) Op(begin func(), body func() error) error {
 // its grant, and the step ends at once.
 func (s *Session) Step(label string) {
 	s.st.arrive(s, Statement{}, label)
-	s.st.send(event{session: s.id, kind: evEnd, tx: 'I', txBefore: 'I', tag: "STEP"})
+	s.end("STEP", 'I', 'I', nil)
 }
 
 // Raw runs one statement the program sends below pgx.Conn — a simple-query
@@ -62,12 +63,12 @@ func (s *Session) Step(label string) {
 // step like any other: it waits for its grant, may block, and its end (with
 // the command tag and error run returns) is reported as pgx's tracer would.
 func (s *Session) Raw(sql string, run func(pg *pgconn.PgConn) (pgconn.CommandTag, error)) error {
-	s.st.arrive(s, Statement{SQL: sql}, "")
-	pg := s.conn.pg.PgConn()
-	before := pg.TxStatus()
-	tag, err := run(pg)
-	s.st.send(event{session: s.id, kind: evEnd, err: err, tag: tag.String(), txBefore: before, tx: pg.TxStatus()})
-	return err
+	return s.step(Statement{SQL: sql}, func() (string, byte, byte, error) {
+		pg := s.conn.pg.PgConn()
+		before := pg.TxStatus()
+		tag, err := run(pg)
+		return tag.String(), before, pg.TxStatus(), err
+	})
 }
 
 // Sleep waits until another session makes a change others could see (it
@@ -137,7 +138,6 @@ type txBeforeKey struct{}
 func (g *gate) TraceQueryEnd(ctx context.Context, c *pgx.Conn, data pgx.TraceQueryEndData) {
 	if s := g.session.Load(); s != nil {
 		before, _ := ctx.Value(txBeforeKey{}).(byte)
-		s.st.send(event{session: s.id, kind: evEnd, err: data.Err, tag: data.CommandTag.String(),
-			txBefore: before, tx: c.PgConn().TxStatus()})
+		s.end(data.CommandTag.String(), before, c.PgConn().TxStatus(), data.Err)
 	}
 }

@@ -24,8 +24,18 @@ func SchemaName(v Variant) string {
 // variant's own DDL may drop what schema.sql creates, so it runs once). It is
 // safe to call from several connections at once.
 func Install(ctx context.Context, conn *pgx.Conn, v Variant, name string) error {
+	if err := InstallTables(ctx, conn, name, v.Schema()); err != nil {
+		return fmt.Errorf("installing variant %s: %w", v.Info().Name, err)
+	}
+	return nil
+}
+
+// InstallTables creates schema name with the protocol's tables and then
+// runs ddl in it (a variant's own, or an application's), unless the schema
+// exists already. It is safe to call from several connections at once.
+func InstallTables(ctx context.Context, conn *pgx.Conn, name, ddl string) error {
 	schema := pgx.Identifier{name}.Sanitize()
-	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		// One installer at a time: CREATE ... IF NOT EXISTS races with itself.
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('jbcheck install'))"); err != nil {
 			return err
@@ -36,14 +46,10 @@ func Install(ctx context.Context, conn *pgx.Conn, v Variant, name string) error 
 		}
 		// Without arguments pgx sends these as simple queries, so one Exec may
 		// hold several statements.
-		ddl := "CREATE SCHEMA IF NOT EXISTS " + schema + "; SET LOCAL search_path TO " + schema + ";\n" + schemaSQL + "\n" + v.Schema()
-		_, err := tx.Exec(ctx, ddl)
+		all := "CREATE SCHEMA IF NOT EXISTS " + schema + "; SET LOCAL search_path TO " + schema + ";\n" + schemaSQL + "\n" + ddl
+		_, err := tx.Exec(ctx, all)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("installing variant %s: %w", v.Info().Name, err)
-	}
-	return nil
 }
 
 // Configure points connections made from cfg at v's tables in schema. It is

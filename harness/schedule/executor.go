@@ -18,6 +18,7 @@ import (
 type Executor struct {
 	engine  *interleave.Engine
 	variant protocol.Variant
+	driver  Driver // instead of variant: an application (NewDriverExecutor)
 	server  *postgres.Server
 	log     *postgres.LockWaitLog // nil on a DSN server
 	// Reduce turns the engine's reductions on (BEGIN granted at once,
@@ -33,6 +34,7 @@ type Executor struct {
 
 	faults    []fault.Fault // offered between steps (SetFaults)
 	maxFaults int
+	worlds    worldPool
 }
 
 // NewExecutors opens lanes executors for v, for explorations that run
@@ -112,7 +114,7 @@ func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.
 	return e, nil
 }
 
-// Variant is the variant e runs.
+// Variant is the variant e runs (nil when a Driver runs the calls).
 func (e *Executor) Variant() protocol.Variant { return e.variant }
 
 // Close closes every connection and stops following the server log.

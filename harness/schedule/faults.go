@@ -26,6 +26,9 @@ var ErrFaultNotSchedulable = errors.New("not a fault schedule mode can inject be
 // lose-reply can be scheduled; server faults need a single lane (they hit
 // every lane's connections).
 func (e *Executor) SetFaults(faults []fault.Fault, most int) error {
+	if e.driver != nil && len(faults) > 0 && most > 0 {
+		return errDriverFaults
+	}
 	faults = slices.Clone(faults)
 	for i, f := range faults {
 		switch f.Name() {

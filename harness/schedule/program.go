@@ -33,8 +33,11 @@ func (p *program) Roles() []interleave.Role {
 	for i := range p.sc.Clients {
 		roles = append(roles, interleave.Role{Name: fmt.Sprintf("c%d", i)})
 	}
-	if _, ok := p.e.variant.(protocol.Worker); ok {
+	if p.e.background() {
 		roles = append(roles, interleave.Role{Name: "worker", Background: true})
+	}
+	for i := range roles {
+		roles[i].External = p.e.driver != nil
 	}
 	return roles
 }
@@ -50,7 +53,7 @@ func (p *program) Tuning() interleave.Tuning {
 
 // Start implements interleave.Program: a fresh world and a history.
 func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave.Run, error) {
-	world, err := protocol.CreateWorld(ctx, s.Control(), p.sc.World)
+	world, err := p.e.worlds.take(ctx, s.Control(), p.sc.World)
 	if err != nil {
 		return nil, err
 	}
@@ -63,9 +66,9 @@ func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave
 	}
 	scenario, _ := json.Marshal(header)
 	r := &run{p: p, sch: s, world: world, answers: make([][]string, len(p.sc.Clients)), sessions: make([]*interleave.Session, len(p.sc.Clients))}
-	r.header = histories.Header{Format: histories.Format, Version: histories.Version, Variant: p.e.variant.Info().Name,
+	r.header = histories.Header{Format: histories.Format, Version: histories.Version, Variant: p.e.name(),
 		Mode: histories.ModeSchedule, Scenario: scenario, Worlds: map[int64]model.World{world: p.sc.World},
-		Postgres: p.e.server.Version(), Command: p.e.Command, Started: time.Now().UTC(), Lagging: protocol.Lagging(p.e.variant)}
+		Postgres: p.e.server.Version(), Command: p.e.Command, Started: time.Now().UTC(), Lagging: p.e.background()}
 	w, err := histories.NewWriter(&r.history, r.header)
 	if err != nil {
 		return nil, err
@@ -104,7 +107,6 @@ type run struct {
 // Session implements interleave.Run.
 func (r *run) Session(ctx context.Context, s *interleave.Session) error {
 	sleeper := protocol.WithSleeper(ctx, func(ctx context.Context, _ time.Duration) { s.Sleep(ctx) })
-	v := r.p.e.variant
 	if s.ID() >= len(r.p.sc.Clients) {
 		return r.worker(ctx, s, sleeper)
 	}
@@ -119,10 +121,7 @@ func (r *run) Session(ctx context.Context, s *interleave.Session) error {
 		var callErr, invokeErr, runErr error
 		var retried bool
 		err := s.Op(func() { invokeErr = r.rec.Invoke(s.ID(), in) }, func() error {
-			retried, runErr = r.call(ctx, s, func(conn *pgx.Conn) error {
-				out, callErr = protocol.Apply(callCtx, v, conn, in)
-				return callErr
-			})
+			out, callErr, retried, runErr = r.apply(ctx, callCtx, s, in)
 			return nil
 		})
 		if err = cmp.Or(err, invokeErr, runErr); err != nil {
@@ -152,6 +151,9 @@ func (r *run) Session(ctx context.Context, s *interleave.Session) error {
 // worker runs the variant's background worker; a fault that breaks its
 // connection costs it a reconnection, not the schedule.
 func (r *run) worker(ctx context.Context, s *interleave.Session, sleeper context.Context) error {
+	if d := r.p.e.driver; d != nil {
+		return d.Work(ctx, s)
+	}
 	for {
 		err := protocol.RunWorker(sleeper, r.p.e.variant.(protocol.Worker), s.Conn(), 0)
 		if err == nil || !r.p.e.faulty() || !s.Conn().IsClosed() {

@@ -18,6 +18,7 @@ import (
 	"jbcheck.dev/jbcheck/harness/redact"
 	"jbcheck.dev/jbcheck/harness/report"
 	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/harness/shard"
 	"jbcheck.dev/jbcheck/histories"
 	"jbcheck.dev/jbcheck/model"
 )
@@ -36,6 +37,11 @@ type Options struct {
 	// property.Scenarios()); a test breaks it on purpose and sees the
 	// coverage check fail.
 	Scenarios *rapid.Generator[model.Scenario]
+	// Shard, when sharded, runs only the checks whose index (in the run's
+	// fixed order: variant by variant, each variant's checks in order) the
+	// shard owns; n shards together run every check once (jbcheck merge).
+	Shard   shard.Shard
+	Version string // the jbcheck build, recorded in the report
 }
 
 // budget is how hard each check looks.
@@ -61,12 +67,19 @@ func budgetFor(quick bool) budget {
 // variant. An error means the gate could not run to the end (the report
 // holds what ran).
 func Run(ctx context.Context, o Options) (report.Gate, error) {
-	g := report.Gate{Schema: report.GateSchema, Started: time.Now().UTC(), Quick: o.Quick, Seed: o.Seed, Postgres: o.Server.Version()}
+	g := report.Gate{Schema: report.GateSchema, Started: time.Now().UTC(), Quick: o.Quick, Seed: o.Seed, Postgres: o.Server.Version(),
+		Version: o.Version, Shard: o.Shard.String()}
 	r := &runner{o: o, b: budgetFor(o.Quick), gate: &g}
 	checks := 0
 	for _, v := range o.Variants {
 		r.width = max(r.width, len(v.Info().Name))
-		checks += len(r.checksFor(v))
+		g.RunVariants = append(g.RunVariants, v.Info().Name)
+		for range r.checksFor(v) {
+			if o.Shard.Owns(g.Total) {
+				checks++
+			}
+			g.Total++
+		}
 	}
 	o.Progress.start(checks)
 	var err error
@@ -97,14 +110,26 @@ type runner struct {
 	// order lists the variants as they were first covered.
 	coverage map[string]*coverage.Table
 	order    []string
+	index    int // the next check's index in the run's order
 }
 
 // ErrBroken reports a gate some of whose checks could not run to the end:
 // the harness or its environment failed, which is no verdict on a variant.
 var ErrBroken = errors.New("internal error")
 
-// variant runs every check of v.
+// variant runs every check of v (that the shard owns).
 func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
+	checks, first := r.checksFor(v), r.index
+	r.index += len(checks)
+	mine := 0
+	for i := range checks {
+		if r.o.Shard.Owns(first + i) {
+			mine++
+		}
+	}
+	if mine == 0 {
+		return nil
+	}
 	execs, err := schedule.NewExecutors(ctx, r.o.Server, v, max(1, r.o.Lanes))
 	if err != nil {
 		return err
@@ -114,8 +139,10 @@ func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
 		e.Reduce = true
 		e.Command = "jbcheck verify"
 	}
-	checks := r.checksFor(v)
-	for _, check := range checks {
+	for i, check := range checks {
+		if !r.o.Shard.Owns(first + i) {
+			continue
+		}
 		start := time.Now()
 		r.o.Progress.begin(v.Info().Name, "")
 		c, err := check(ctx, v, execs)
@@ -126,7 +153,7 @@ func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
 			// as a pass.
 			return ctx.Err()
 		}
-		c.Variant, c.Correct, c.Seconds = v.Info().Name, v.Info().Correct(), time.Since(start).Seconds()
+		c.Variant, c.Correct, c.Seconds, c.Index = v.Info().Name, v.Info().Correct(), time.Since(start).Seconds(), first+i
 		c.Passed = passed(c)
 		if err != nil {
 			// Reported for this check; the gate goes on with the others
@@ -236,6 +263,10 @@ func held() map[model.Guarantee]histories.Status {
 	s[model.Durability], s[model.Atomicity] = histories.NotApplicable, histories.NotApplicable
 	return s
 }
+
+// Verdict is the one line of a gate whose checks all ran to their end —
+// the shards' reports merged (jbcheck merge), say.
+func Verdict(g report.Gate) (bool, string) { return verdict(g, nil) }
 
 // verdict is the gate's one line.
 func verdict(g report.Gate, err error) (bool, string) {
