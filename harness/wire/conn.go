@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -24,7 +26,8 @@ import (
 type conn struct {
 	r      *Relay
 	id     uint64
-	client net.Conn
+	raw    net.Conn // the client's socket
+	client net.Conn // raw, or the TLS connection over it (set by startup)
 	cr     *bufio.Reader
 	server net.Conn // set once by startup, under mu
 	sr     *bufio.Reader
@@ -51,6 +54,7 @@ type conn struct {
 	status   byte          // the last ReadyForQuery's
 	idle     chan struct{} // closed once answered reaches sent
 	step     *Batch        // the step the next ReadyForQuery ends
+	open     bool          // a step ended by a Flush went out: messages pass until a Sync
 	held     *Batch        // a step waiting to be forwarded
 }
 
@@ -78,7 +82,7 @@ var terminate = []byte{'X', 0, 0, 0, 4}
 var errGone = errors.New("wire: the connection ended")
 
 func newConn(r *Relay, id uint64, nc net.Conn) *conn {
-	return &conn{r: r, id: id, client: nc, cr: bufio.NewReaderSize(nc, bufSize), queue: make(chan packet, 64),
+	return &conn{r: r, id: id, raw: nc, client: nc, cr: bufio.NewReaderSize(nc, bufSize), queue: make(chan packet, 64),
 		dead: make(chan struct{}), stmts: map[string]string{}, closeEv: r.cfg.OnConn, logf: r.logf}
 }
 
@@ -182,7 +186,6 @@ func (c *conn) readPacket(buf *[]byte) (packet, error) {
 
 // pump writes the packets that wait, in order, and holds the steps.
 func (c *conn) pump() {
-	open := false // a step ended by a Flush was forwarded: its Sync has not come
 	for {
 		var p packet
 		select {
@@ -190,13 +193,14 @@ func (c *conn) pump() {
 		case <-c.dead:
 			return
 		}
+		c.mu.Lock()
+		open := c.open
+		c.mu.Unlock()
 		var err error
 		if p.step && !open && c.r.hold.Load() {
 			err = c.hold(p)
-			open = p.end == 'H'
 		} else {
 			err = c.write(p.msgs, p.syncs)
-			open = open && p.syncs == 0
 		}
 		c.queued.Add(-1)
 		if err != nil {
@@ -214,6 +218,7 @@ func (c *conn) write(msgs []byte, syncs int) error {
 	if syncs > 0 {
 		c.mu.Lock()
 		c.sent += uint64(syncs)
+		c.open = false
 		c.mu.Unlock()
 	}
 	_, err := c.server.Write(msgs)
@@ -280,7 +285,7 @@ func (c *conn) fromServer() {
 			out = out[:0]
 		}
 		if typ == 'Z' && len(body) == 1 {
-			c.ready(body[0], string(tag), stepErr)
+			c.ready(body[0], tag, stepErr)
 			tag, stepErr = tag[:0], nil
 		}
 	}
@@ -288,7 +293,7 @@ func (c *conn) fromServer() {
 
 // ready records a ReadyForQuery relayed to the client: it ends the step in
 // flight, if any.
-func (c *conn) ready(status byte, tag string, err error) {
+func (c *conn) ready(status byte, tag []byte, err error) {
 	c.mu.Lock()
 	c.answered++
 	c.status = status
@@ -300,7 +305,7 @@ func (c *conn) ready(status byte, tag string, err error) {
 	}
 	c.mu.Unlock()
 	if b != nil {
-		b.finish(result{tag: tag, before: b.before, after: status, err: err})
+		b.finish(result{tag: string(tag), before: b.before, after: status, err: err})
 	}
 }
 
@@ -330,7 +335,7 @@ func (c *conn) isDead() bool {
 func (c *conn) shutdown() {
 	c.once.Do(func() {
 		close(c.dead)
-		c.client.Close()
+		c.raw.Close()
 		c.mu.Lock()
 		srv := c.server
 		c.mu.Unlock()
@@ -361,8 +366,14 @@ func (c *conn) startup() (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		switch binary.BigEndian.Uint32(body) {
+		switch code := binary.BigEndian.Uint32(body); code {
 		case sslRequestCode, gssEncRequestCode:
+			if code == sslRequestCode && c.r.cfg.TLS != nil && c.client == c.raw {
+				if err := c.startTLS(); err != nil {
+					return false, err
+				}
+				continue
+			}
 			if _, err := c.client.Write([]byte{'N'}); err != nil {
 				return false, err
 			}
@@ -384,6 +395,24 @@ func (c *conn) startup() (bool, error) {
 			return true, c.authenticate()
 		}
 	}
+}
+
+// startTLS accepts an SSLRequest: the rest of the connection is TLS.
+func (c *conn) startTLS() error {
+	if c.cr.Buffered() > 0 {
+		return errors.New("the client sent data after its SSLRequest, before the answer")
+	}
+	if _, err := c.raw.Write([]byte{'S'}); err != nil {
+		return err
+	}
+	tc := tls.Server(c.raw, c.r.cfg.TLS)
+	ctx, stop := context.WithTimeout(context.Background(), time.Minute)
+	defer stop()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return fmt.Errorf("TLS handshake: %w", err)
+	}
+	c.client, c.cr = tc, bufio.NewReaderSize(tc, bufSize)
+	return nil
 }
 
 // connect opens the backend connection and sends it the client's startup

@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -27,6 +28,11 @@ type Config struct {
 	// once per cancel request forwarded to it. BackendDialer makes one
 	// from a pgconn configuration.
 	Backend func(ctx context.Context) (net.Conn, error)
+	// TLS, when set, terminates TLS: an SSLRequest is answered S and the
+	// client's connection is encrypted with it (sslmode=require and
+	// stricter work). Without it the relay answers N and the client goes
+	// on in plain text. The backend side never uses TLS.
+	TLS *tls.Config
 	// Hold starts the relay holding steps (see Relay.Hold).
 	Hold bool
 	// Params are run-time parameters added to every connection's startup,
@@ -140,8 +146,9 @@ func (r *Relay) URL(user, database string) string {
 func (r *Relay) Hold(on bool) { r.hold.Store(on) }
 
 // Batches are the held steps, in the order they arrived. Each must be
-// forwarded (Batch.Forward): its connection's next step waits for it. The
-// channel is closed once Close has ended every connection.
+// forwarded (Batch.Forward): its connection's next step waits for it —
+// unless its client cancelled it, and went on. The channel is closed once
+// Close has ended every connection.
 func (r *Relay) Batches() <-chan *Batch { return r.batches }
 
 // Close stops listening and closes every connection (held batches end
