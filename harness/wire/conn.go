@@ -280,7 +280,7 @@ func (c *conn) fromServer() {
 			out = out[:0]
 		}
 		if typ == 'Z' && len(body) == 1 {
-			c.ready(body[0], string(tag), stepErr)
+			c.ready(body[0], tag, stepErr)
 			tag, stepErr = tag[:0], nil
 		}
 	}
@@ -288,7 +288,7 @@ func (c *conn) fromServer() {
 
 // ready records a ReadyForQuery relayed to the client: it ends the step in
 // flight, if any.
-func (c *conn) ready(status byte, tag string, err error) {
+func (c *conn) ready(status byte, tag []byte, err error) {
 	c.mu.Lock()
 	c.answered++
 	c.status = status
@@ -300,7 +300,7 @@ func (c *conn) ready(status byte, tag string, err error) {
 	}
 	c.mu.Unlock()
 	if b != nil {
-		b.finish(result{tag: tag, before: b.before, after: status, err: err})
+		b.finish(result{tag: string(tag), before: b.before, after: status, err: err})
 	}
 }
 
