@@ -48,4 +48,3 @@ func BenchmarkRelayPgbench(b *testing.B) {
 	b.ReportMetric(relayed/(2*rounds), "relay-tps")
 	b.ReportMetric(relayed/direct, "ratio")
 }
-
