@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -24,7 +26,8 @@ import (
 type conn struct {
 	r      *Relay
 	id     uint64
-	client net.Conn
+	raw    net.Conn // the client's socket
+	client net.Conn // raw, or the TLS connection over it (set by startup)
 	cr     *bufio.Reader
 	server net.Conn // set once by startup, under mu
 	sr     *bufio.Reader
@@ -78,7 +81,7 @@ var terminate = []byte{'X', 0, 0, 0, 4}
 var errGone = errors.New("wire: the connection ended")
 
 func newConn(r *Relay, id uint64, nc net.Conn) *conn {
-	return &conn{r: r, id: id, client: nc, cr: bufio.NewReaderSize(nc, bufSize), queue: make(chan packet, 64),
+	return &conn{r: r, id: id, raw: nc, client: nc, cr: bufio.NewReaderSize(nc, bufSize), queue: make(chan packet, 64),
 		dead: make(chan struct{}), stmts: map[string]string{}, closeEv: r.cfg.OnConn, logf: r.logf}
 }
 
@@ -330,7 +333,7 @@ func (c *conn) isDead() bool {
 func (c *conn) shutdown() {
 	c.once.Do(func() {
 		close(c.dead)
-		c.client.Close()
+		c.raw.Close()
 		c.mu.Lock()
 		srv := c.server
 		c.mu.Unlock()
@@ -361,8 +364,14 @@ func (c *conn) startup() (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		switch binary.BigEndian.Uint32(body) {
+		switch code := binary.BigEndian.Uint32(body); code {
 		case sslRequestCode, gssEncRequestCode:
+			if code == sslRequestCode && c.r.cfg.TLS != nil && c.client == c.raw {
+				if err := c.startTLS(); err != nil {
+					return false, err
+				}
+				continue
+			}
 			if _, err := c.client.Write([]byte{'N'}); err != nil {
 				return false, err
 			}
@@ -384,6 +393,24 @@ func (c *conn) startup() (bool, error) {
 			return true, c.authenticate()
 		}
 	}
+}
+
+// startTLS accepts an SSLRequest: the rest of the connection is TLS.
+func (c *conn) startTLS() error {
+	if c.cr.Buffered() > 0 {
+		return errors.New("the client sent data after its SSLRequest, before the answer")
+	}
+	if _, err := c.raw.Write([]byte{'S'}); err != nil {
+		return err
+	}
+	tc := tls.Server(c.raw, c.r.cfg.TLS)
+	ctx, stop := context.WithTimeout(context.Background(), time.Minute)
+	defer stop()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return fmt.Errorf("TLS handshake: %w", err)
+	}
+	c.client, c.cr = tc, bufio.NewReaderSize(tc, bufSize)
+	return nil
 }
 
 // connect opens the backend connection and sends it the client's startup

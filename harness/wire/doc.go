@@ -12,8 +12,10 @@
 //
 // What it supports:
 //
-//   - startup: an SSLRequest or GSSENCRequest is answered N (no
-//     encryption), and the client goes on in plain text;
+//   - startup: a GSSENCRequest is answered N, and so is an SSLRequest
+//     unless Config.TLS is set: then the relay terminates TLS (answers S
+//     and encrypts the client's connection, sslmode=require and stricter
+//     work); otherwise the client goes on in plain text;
 //   - authentication passed through untouched (trust, password, MD5,
 //     SCRAM-SHA-256): the client and the server talk, the relay reads no
 //     password;
@@ -61,10 +63,12 @@
 //   - attribute: a pooled connection's step belongs to whichever
 //     participant the scheduler let run when it arrived — the relay
 //     exposes the batch and the program decides;
-//   - terminate TLS: a client that requires encryption (sslmode=require,
-//     verify-ca, verify-full) is refused by its own driver once the relay
-//     answers N; put a TLS terminator in front of the relay, or connect with
-//     sslmode=disable or prefer;
+//   - encrypt without Config.TLS: a client that requires encryption
+//     (sslmode=require, verify-ca, verify-full) is refused by its own
+//     driver once the relay answers N — give the relay a certificate
+//     (Config.TLS), put a TLS terminator in front of it, or connect with
+//     sslmode=disable or prefer; nor does it accept a TLS handshake
+//     without an SSLRequest first (libpq's sslnegotiation=direct);
 //   - hold what is not a step: a Parse that waits for a lock (parse
 //     analysis locks the tables it names) waits outside the schedule;
 //   - keep wall-clock timeouts deterministic: a cancel sent on a timer

@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -27,6 +28,11 @@ type Config struct {
 	// once per cancel request forwarded to it. BackendDialer makes one
 	// from a pgconn configuration.
 	Backend func(ctx context.Context) (net.Conn, error)
+	// TLS, when set, terminates TLS: an SSLRequest is answered S and the
+	// client's connection is encrypted with it (sslmode=require and
+	// stricter work). Without it the relay answers N and the client goes
+	// on in plain text. The backend side never uses TLS.
+	TLS *tls.Config
 	// Hold starts the relay holding steps (see Relay.Hold).
 	Hold bool
 	// Params are run-time parameters added to every connection's startup,
