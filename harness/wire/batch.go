@@ -101,7 +101,8 @@ func (b *Batch) finish(r result) {
 }
 
 // hold publishes p as a Batch and waits until it is forwarded, cancelled
-// or its client is gone.
+// (the connection then goes on: its client has its answer) or its client
+// is gone.
 func (c *conn) hold(p packet) error {
 	if err := c.awaitIdle(); err != nil {
 		return err
@@ -118,39 +119,24 @@ func (c *conn) hold(p packet) error {
 		c.closeHeld(b)
 		return errGone
 	}
-	fwd, cancel, answered := b.fwd, b.cancelled, false
-	for {
-		select {
-		case <-fwd:
-			fwd = nil
-		case <-cancel:
-			cancel = nil
-		case <-c.dead:
-			c.closeHeld(b)
-			return errGone
-		}
-		c.mu.Lock()
-		state := b.state
-		if fwd == nil {
-			c.held = nil
-		}
-		if state == forwarding || (state == cancelled && !answered) {
-			c.step = b // its end is the next ReadyForQuery's
-		}
-		c.mu.Unlock()
-		switch {
-		case state == forwarding:
-			return c.write(p.msgs, p.syncs)
-		case state == cancelled && !answered:
-			answered = true
-			if err := c.answerCancel(p); err != nil {
-				return err
-			}
-		}
-		if fwd == nil {
-			return nil
-		}
+	select {
+	case <-b.fwd:
+	case <-b.cancelled:
+	case <-c.dead:
+		c.closeHeld(b)
+		return errGone
 	}
+	// Forwarding or cancelled, for good (set before either channel closed).
+	c.mu.Lock()
+	state := b.state
+	c.held = nil
+	c.step = b // its end is the next ReadyForQuery's
+	c.open = p.end == 'H'
+	c.mu.Unlock()
+	if state == cancelled {
+		return c.answerCancel(p)
+	}
+	return c.write(p.msgs, p.syncs)
 }
 
 // closeHeld ends a held batch whose connection is gone.

@@ -54,6 +54,7 @@ type conn struct {
 	status   byte          // the last ReadyForQuery's
 	idle     chan struct{} // closed once answered reaches sent
 	step     *Batch        // the step the next ReadyForQuery ends
+	open     bool          // a step ended by a Flush went out: messages pass until a Sync
 	held     *Batch        // a step waiting to be forwarded
 }
 
@@ -185,7 +186,6 @@ func (c *conn) readPacket(buf *[]byte) (packet, error) {
 
 // pump writes the packets that wait, in order, and holds the steps.
 func (c *conn) pump() {
-	open := false // a step ended by a Flush was forwarded: its Sync has not come
 	for {
 		var p packet
 		select {
@@ -193,13 +193,14 @@ func (c *conn) pump() {
 		case <-c.dead:
 			return
 		}
+		c.mu.Lock()
+		open := c.open
+		c.mu.Unlock()
 		var err error
 		if p.step && !open && c.r.hold.Load() {
 			err = c.hold(p)
-			open = p.end == 'H'
 		} else {
 			err = c.write(p.msgs, p.syncs)
-			open = open && p.syncs == 0
 		}
 		c.queued.Add(-1)
 		if err != nil {
@@ -217,6 +218,7 @@ func (c *conn) write(msgs []byte, syncs int) error {
 	if syncs > 0 {
 		c.mu.Lock()
 		c.sent += uint64(syncs)
+		c.open = false
 		c.mu.Unlock()
 	}
 	_, err := c.server.Write(msgs)

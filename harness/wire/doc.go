@@ -33,7 +33,8 @@
 // pass through). Other messages — Parse/Describe/Sync of a prepare, Close,
 // COPY data — pass through. A step is held only once every earlier message
 // of its connection has been answered, and the connection's next step only
-// once it was forwarded: a connection's steps are sequential. Forward
+// once it was forwarded (or cancelled): a connection's steps are
+// sequential. Forward
 // returns once the ReadyForQuery has reached the client, with the last
 // command tag, the transaction status before and after, and the error.
 // Batch.BackendPID is the backend that runs it, for the engine's blocked

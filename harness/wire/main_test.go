@@ -58,18 +58,21 @@ func forwardAll(r *wire.Relay, seen chan<- *wire.Batch) {
 	}()
 }
 
-// relayGoroutines counts the goroutines serving the relay's connections.
-func relayGoroutines() int {
+// relayStacks are the stacks of the goroutines serving relays.
+func relayStacks() []string {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
-	n := 0
+	var stacks []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		if strings.Contains(g, "harness/wire.(*conn)") || strings.Contains(g, "harness/wire.(*Relay)") {
-			n++
+			stacks = append(stacks, g)
 		}
 	}
-	return n
+	return stacks
 }
+
+// relayGoroutines counts the goroutines serving relays.
+func relayGoroutines() int { return len(relayStacks()) }
 
 // eventually polls cond for up to ten seconds: for what the server or the
 // runtime does after an answer (a backend exiting, a goroutine ending).
@@ -77,7 +80,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("after 10 s: %s", what)
+			t.Fatalf("after 10 s: %s; the relays' goroutines:\n%s", what, strings.Join(relayStacks(), "\n\n"))
 		}
 	}
 }

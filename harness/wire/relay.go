@@ -146,8 +146,9 @@ func (r *Relay) URL(user, database string) string {
 func (r *Relay) Hold(on bool) { r.hold.Store(on) }
 
 // Batches are the held steps, in the order they arrived. Each must be
-// forwarded (Batch.Forward): its connection's next step waits for it. The
-// channel is closed once Close has ended every connection.
+// forwarded (Batch.Forward): its connection's next step waits for it —
+// unless its client cancelled it, and went on. The channel is closed once
+// Close has ended every connection.
 func (r *Relay) Batches() <-chan *Batch { return r.batches }
 
 // Close stops listening and closes every connection (held batches end
