@@ -10,6 +10,7 @@ import (
 	"jbcheck.dev/jbcheck/harness/postgres"
 	"jbcheck.dev/jbcheck/harness/protocol"
 	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/harness/stress"
 	"jbcheck.dev/jbcheck/model"
 )
 
@@ -82,4 +83,14 @@ func appArg(path string) string {
 		return ""
 	}
 	return "--app " + path + " "
+}
+
+// stressApp starts the application on server and stress-runs it.
+func stressApp(ctx context.Context, server *postgres.Server, cfg *app.Config, s app.Stress) (stress.Summary, error) {
+	a, err := app.Open(ctx, server, cfg)
+	if err != nil {
+		return stress.Summary{}, err
+	}
+	defer a.Close()
+	return a.Stress(ctx, s)
 }

@@ -23,6 +23,7 @@ import (
 // pointing at the relay, and an executor whose schedules drive it.
 type App struct {
 	cfg     *Config
+	server  *postgres.Server
 	relay   *wire.Relay
 	proc    *Process
 	exec    *schedule.Executor
@@ -39,7 +40,7 @@ func (c *Config) Schema() string {
 // Open installs cfg's tables on server, starts the relay and the service,
 // and opens the executor that schedules it. Close it.
 func Open(ctx context.Context, server *postgres.Server, cfg *Config) (*App, error) {
-	a := &App{cfg: cfg, schema: cfg.Schema(), disp: newDispatcher(), stopped: make(chan struct{})}
+	a := &App{cfg: cfg, server: server, schema: cfg.Schema(), disp: newDispatcher(), stopped: make(chan struct{})}
 	ddl := ""
 	if cfg.Tables != "" {
 		data, err := os.ReadFile(cfg.resolve(cfg.Tables))

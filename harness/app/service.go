@@ -52,6 +52,9 @@ func (c *Config) Start(ctx context.Context, databaseURL, password string) (*Proc
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out := &tail{}
 	cmd.Stdout, cmd.Stderr = out, out
+	// A descendant that left the process group could hold the output pipe
+	// open forever: Wait gives up on it this long after the service exits.
+	cmd.WaitDelay = 2 * time.Second
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s (%s, in %s): %w", c.Name, strings.Join(c.Service.Command, " "), cmd.Dir, err)
 	}
