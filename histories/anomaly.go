@@ -142,7 +142,7 @@ func classifyWorld(h *History, w int64, found []Finding, calls []Call) Anomaly {
 	// mid-run one, perhaps: a later call may have hidden it again).
 	snapOf := func(g model.Guarantee) *model.Snapshot {
 		if f, ok := by[g]; ok && len(f.Lines) > 0 {
-			for _, a := range h.Audits {
+			for _, a := range h.reads() {
 				if a.Line == f.Lines[0] && a.Snapshot != nil {
 					return a.Snapshot
 				}

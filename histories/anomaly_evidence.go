@@ -13,10 +13,14 @@ import (
 // The evidence classifyWorld reads an anomaly from: what an audit stored,
 // and which calls raced.
 
+// reads are h's audits, then its barriers (a history holding one segment
+// per world ends each world with its barrier).
+func (h *History) reads() []Event { return slices.Concat(h.Audits, h.Barriers) }
+
 // lastSnapshot is the world's last audit snapshot (nil without one).
 func lastSnapshot(h *History, w int64) *model.Snapshot {
 	var s *model.Snapshot
-	for _, a := range h.Audits {
+	for _, a := range h.reads() {
 		if a.World == w && a.Snapshot != nil {
 			s = a.Snapshot
 		}

@@ -1,6 +1,7 @@
 package histories
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -44,6 +45,9 @@ type Verdict struct {
 	Findings   []Finding                  `json:"findings,omitempty"`
 	Operations int                        `json:"operations"` // operations given to the linearizability checker
 	Worlds     int                        `json:"worlds"`
+	// Segments counts the pieces porcupine checked: one per world, plus
+	// one per barrier.
+	Segments int `json:"segments"`
 	// Anomalies names what went wrong in each world with a violation, the
 	// most specific first.
 	Anomalies []Anomaly `json:"anomalies,omitempty"`
@@ -51,6 +55,8 @@ type Verdict struct {
 	// infos keeps porcupine's linearization info of each world with a
 	// linearizability finding, for the picture.
 	infos map[int64]porcupine.LinearizationInfo
+	// evidence holds the worlds' first violating segments (see checker).
+	evidence *History
 }
 
 // Status is the verdict on g.
@@ -95,8 +101,9 @@ func (v Verdict) ViolatingWorlds() []int64 {
 
 // CheckOptions tune Check.
 type CheckOptions struct {
-	// Timeout bounds porcupine's search in each world; a world that needs
-	// longer is reported Unknown. Zero means 30 seconds.
+	// Timeout bounds porcupine's search in each segment of each world; a
+	// segment that needs longer makes its world Unknown. Zero means 30
+	// seconds.
 	Timeout time.Duration
 }
 
@@ -109,8 +116,9 @@ var invariants = []model.Guarantee{model.UniqueMembership, model.Capacity, model
 var needsQuiescence = []model.Guarantee{model.NoOverdraft, model.Conservation, model.LedgerAgreement, model.PotConsistency}
 
 // Check checks h: linearizability of every world's operations against the
-// model (porcupine), and I1–I6 on every world's final audit. A history with
-// no world at all gets every one of them Unknown: nothing checked is no pass.
+// model (porcupine), segment by segment, and I1–I6 on every world's audits
+// and barriers. A history with no world at all gets every one of them
+// Unknown: nothing checked is no pass.
 func Check(h *History, opts CheckOptions) Verdict {
 	v, _ := CheckContext(context.Background(), h, opts)
 	return v
@@ -119,72 +127,32 @@ func Check(h *History, opts CheckOptions) Verdict {
 // CheckContext is Check until ctx ends: then it returns at once, with ctx's
 // error and no verdict.
 func CheckContext(ctx context.Context, h *History, opts CheckOptions) (Verdict, error) {
+	c := newChecker(ctx, h.Header, withDefaults(opts))
+	if h.starts != nil {
+		for id, st := range h.starts {
+			c.worlds[id].start = &st
+		}
+	}
+	for _, e := range inFileOrder(h) {
+		if err := c.event(e); err != nil {
+			return Verdict{}, err
+		}
+	}
+	return c.finish()
+}
+
+// inFileOrder merges h's events back into the order of its file.
+func inFileOrder(h *History) []Event {
+	all := slices.Concat(h.Events, h.Audits, h.Barriers, h.Faults)
+	slices.SortStableFunc(all, func(a, b Event) int { return cmp.Compare(a.Line, b.Line) })
+	return all
+}
+
+func withDefaults(opts CheckOptions) CheckOptions {
 	if opts.Timeout == 0 {
 		opts.Timeout = 30 * time.Second
 	}
-	v := Verdict{Statuses: map[model.Guarantee]Status{}, infos: map[int64]porcupine.LinearizationInfo{}}
-	worlds, ops := operationsByWorld(h)
-	v.Worlds = len(worlds)
-	m := model.Porcupine(h.Header.Worlds)
-	for _, w := range worlds {
-		v.Operations += len(ops[w])
-		result, info, err := linearizable(ctx, m, ops[w], opts.Timeout)
-		if err != nil {
-			return Verdict{}, err
-		}
-		switch result {
-		case porcupine.Illegal:
-			v.infos[w] = info
-			v.Findings = append(v.Findings, explainIllegal(w, ops[w], info))
-		case porcupine.Unknown:
-			v.Findings = append(v.Findings, Finding{Guarantee: model.Linearizable, Status: Unknown, World: w,
-				Detail: fmt.Sprintf("porcupine did not finish on the %d operations of world %d within %v: raise the check timeout", len(ops[w]), w, opts.Timeout)})
-		}
-	}
-	audited, settled := map[int64]bool{}, map[int64]bool{}
-	for _, a := range h.Audits {
-		quiescent := *a.Quiescent
-		audited[a.World] = true
-		settled[a.World] = settled[a.World] || quiescent
-		for _, viol := range model.Invariants(*a.Snapshot) {
-			// A mid-run audit of a lagging variant is evidence for the
-			// membership invariants only: its balances lag by design.
-			if quiescent || !h.Header.Lagging || !slices.Contains(needsQuiescence, viol.Guarantee) {
-				v.Findings = append(v.Findings, Finding{Guarantee: viol.Guarantee, Status: Violated, World: a.World, Detail: viol.Detail, Lines: []int{a.Line}})
-			}
-		}
-	}
-	if len(worlds) == 0 {
-		for _, g := range append([]model.Guarantee{model.Linearizable}, invariants...) {
-			v.Findings = append(v.Findings, Finding{Guarantee: g, Status: Unknown,
-				Detail: "the history declares no world: there is nothing to check, and nothing checked is not a pass"})
-		}
-	}
-	for _, w := range worlds {
-		undecided := invariants
-		detail := fmt.Sprintf("world %d has no audit (was the run cut short?)", w)
-		if audited[w] {
-			undecided = needsQuiescence
-			detail = fmt.Sprintf("world %d has no audit taken after the background worker caught up", w)
-		}
-		if settled[w] {
-			continue
-		}
-		for _, g := range undecided {
-			v.Findings = append(v.Findings, Finding{Guarantee: g, Status: Unknown, World: w, Detail: detail})
-		}
-	}
-	for _, g := range model.Guarantees {
-		v.Statuses[g] = Held
-	}
-	judgeFaults(h, &v)
-	for _, f := range v.Findings {
-		if f.Status == Violated || v.Statuses[f.Guarantee] != Violated {
-			v.Statuses[f.Guarantee] = f.Status
-		}
-	}
-	classify(h, &v)
-	return v, nil
+	return opts
 }
 
 // explainIllegal names the operation porcupine could not place: among the
@@ -216,7 +184,10 @@ func explainIllegal(world int64, ops []porcupine.Operation, info porcupine.Linea
 	op := ops[culprit]
 	meta := op.Metadata.(opMeta)
 	what := fmt.Sprintf("c%d's %s", meta.Client, model.DescribeOperation(op.Input, op.Output))
-	if op.Input.(model.Input).Op == model.OpAudit {
+	switch {
+	case meta.Barrier:
+		what = "the barrier's " + model.DescribeOperation(op.Input, op.Output) + ", a state no order of the segment's calls reaches"
+	case op.Input.(model.Input).Op == model.OpAudit:
 		what = "the final " + model.DescribeOperation(op.Input, op.Output) + ", a state no order of the calls reaches"
 	}
 	f.invoked = op.Call

@@ -30,7 +30,10 @@ import (
 // The embedded cluster runs with fsync off: a server crash is modelled (the
 // processes die, the operating system keeps what they wrote), an operating
 // system crash is not.
-func judgeFaults(h *History, v *Verdict) {
+//
+// h is the evidence: each violating world's first violating segment, and
+// every fault; cutOff counts each world's calls cut off.
+func judgeFaults(h *History, cutOff map[int64]int, v *Verdict) {
 	v.Statuses[model.Durability], v.Statuses[model.Atomicity] = NotApplicable, NotApplicable
 	if len(h.Faults) == 0 {
 		return
@@ -44,12 +47,6 @@ func judgeFaults(h *History, v *Verdict) {
 	}
 	if crashed {
 		v.Statuses[model.Durability] = Held
-	}
-	cutOff := map[int64]int{} // calls cut off (info, or sent again), per world
-	for _, e := range h.Events {
-		if e.Type == Info || e.Retried {
-			cutOff[e.World]++
-		}
 	}
 	broken := map[int64][]Finding{} // invariant violations, per world
 	for _, f := range v.Findings {
@@ -94,6 +91,6 @@ func lostExplains(h *History, world int64, crash int64) bool {
 	// Many maybe-lost writes make the search wide: a second decides, and
 	// undecided counts as explained (the coarser rule: a state no order
 	// reaches after a crash, the books agreeing).
-	result, _ := porcupine.CheckOperationsVerbose(model.Porcupine(h.Header.Worlds), ops, time.Second)
+	result, _ := porcupine.CheckOperationsVerbose(modelOf(h), ops, time.Second)
 	return result != porcupine.Illegal
 }

@@ -29,7 +29,9 @@ func FilesOf(history string) Files {
 
 // WritePictureFile writes the picture of h's most telling violating world
 // (the world of the verdict's first anomaly) to path and returns path, or
-// writes nothing and returns "" when v found no violation.
+// writes nothing and returns "" when v found no violation. The picture is
+// drawn from the violating segment, which v keeps (h may be nil when v
+// comes from CheckScanner or Check).
 func WritePictureFile(path string, h *History, v Verdict) (string, error) {
 	worlds := v.ViolatingWorlds()
 	if len(worlds) == 0 {

@@ -48,14 +48,19 @@ type Kind string
 // happen) or info (unknown whether it happened). An audit is a world's
 // stored state read at the end of the run. A fault is something the harness
 // did to the system under test — a crash, a killed session, a lost reply —
-// with its start (time) and end.
+// with its start (time) and end. A barrier is a world's stored state read
+// while no call of that world was in flight (and, for a lagging variant,
+// after its background worker caught up): it ends one segment of the
+// world's history and starts the next, which the checker checks apart
+// (docs/segments.md).
 const (
-	Invoke Kind = "invoke"
-	OK     Kind = "ok"
-	Fail   Kind = "fail"
-	Info   Kind = "info"
-	Audit  Kind = "audit"
-	Fault  Kind = "fault"
+	Invoke  Kind = "invoke"
+	OK      Kind = "ok"
+	Fail    Kind = "fail"
+	Info    Kind = "info"
+	Audit   Kind = "audit"
+	Fault   Kind = "fault"
+	Barrier Kind = "barrier"
 )
 
 // FaultKinds are the faults a history can record (harness/fault injects
@@ -80,7 +85,8 @@ type Event struct {
 	Time    int64 `json:"time"` // stress: ns since the start; schedule: step
 
 	// Audit only: the world's stored state, and whether every background
-	// process had caught up when it was read.
+	// process had caught up when it was read. Barrier: the stored state
+	// (a barrier is always quiescent).
 	Quiescent *bool           `json:"quiescent,omitempty"`
 	Snapshot  *model.Snapshot `json:"snapshot,omitempty"`
 
@@ -101,7 +107,15 @@ type History struct {
 	Events []Event // invokes and completions, in file order
 	Audits []Event // audit events, in file order
 	Faults []Event // fault events, in file order
+	// Barriers are the barrier events, in file order: each cuts its
+	// world's calls into the segment before it and the one after.
+	Barriers []Event
 	// Truncated reports that the last line was cut short (the writer was
 	// killed mid-line) and was dropped.
 	Truncated bool
+
+	// starts, when set, are the states the worlds' first calls start from
+	// instead of their initial states: a history holding one segment of a
+	// longer one (the evidence of a violation) starts at a barrier.
+	starts map[int64]model.State
 }

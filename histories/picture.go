@@ -37,10 +37,13 @@ func WritePicture(w io.Writer, h *History, v Verdict, world int64) error {
 // writePicture is WritePicture with the name of the history file, which the
 // picture links to (it sits beside it).
 func writePicture(w io.Writer, h *History, v Verdict, world int64, history string) error {
+	if v.evidence != nil {
+		h = v.evidence // the violating segment, which v.infos describes
+	}
 	if _, declared := h.Header.Worlds[world]; !declared {
 		return fmt.Errorf("world %d is not in the history", world)
 	}
-	m := model.Porcupine(h.Header.Worlds)
+	m := modelOf(h)
 	_, byWorld := operationsByWorld(h)
 	ops := byWorld[world]
 	info, checked := v.infos[world]
@@ -180,7 +183,7 @@ func findingTime(h *History, ops []porcupine.Operation, f Finding) (int64, bool)
 			return op.Call, true
 		}
 	}
-	for _, a := range h.Audits {
+	for _, a := range h.reads() {
 		if a.Line == f.Lines[0] {
 			return a.Time, true
 		}

@@ -58,14 +58,23 @@ func WritePlotFile(path string, h *History) (string, error) {
 // windows shaded across both.
 func WritePlot(w io.Writer, h *History) error {
 	calls := Calls(h)
+	small := make([]plotCall, len(calls))
+	for i, c := range calls {
+		small[i] = plotCall{invoked: c.Invoked, answered: c.Answered, op: opIndex(c.Input.Op), end: endIndex(c.End)}
+	}
+	return renderPlot(w, h.Header.Variant, h.Faults, small)
+}
+
+// renderPlot draws the plot of calls and faults (see WritePlot).
+func renderPlot(w io.Writer, variant string, faults []Event, calls []plotCall) error {
 	var end int64
 	for _, c := range calls {
-		end = max(end, c.Invoked)
-		if c.Answered != math.MaxInt64 {
-			end = max(end, c.Answered)
+		end = max(end, c.invoked)
+		if c.answered != math.MaxInt64 {
+			end = max(end, c.answered)
 		}
 	}
-	for _, f := range h.Faults {
+	for _, f := range faults {
 		end = max(end, f.End, f.Time)
 	}
 	end = max(end, 1)
@@ -77,8 +86,8 @@ func WritePlot(w io.Writer, h *History) error {
 	ok, fail, info := make([]int, plotBuckets), make([]int, plotBuckets), make([]int, plotBuckets)
 	maxLat := 1.0
 	for _, c := range calls {
-		b := min(int(float64(c.Invoked)/bucket), plotBuckets-1)
-		switch c.End {
+		b := min(int(float64(c.invoked)/bucket), plotBuckets-1)
+		switch plotEnds[c.end] {
 		case OK:
 			ok[b]++
 		case Fail:
@@ -87,11 +96,12 @@ func WritePlot(w io.Writer, h *History) error {
 			info[b]++
 			continue
 		}
-		if lat[c.Input.Op] == nil {
-			lat[c.Input.Op] = make([]cell, plotBuckets)
+		op := model.Ops[c.op]
+		if lat[op] == nil {
+			lat[op] = make([]cell, plotBuckets)
 		}
-		ms := max(float64(c.Answered-c.Invoked)/1e6, latencyFloorMs)
-		lat[c.Input.Op][b].lat = append(lat[c.Input.Op][b].lat, ms)
+		ms := max(float64(c.answered-c.invoked)/1e6, latencyFloorMs)
+		lat[op][b].lat = append(lat[op][b].lat, ms)
 		maxLat = max(maxLat, ms)
 	}
 	// Latency axis: decades from latencyFloorMs to above the slowest call.
@@ -121,12 +131,12 @@ func WritePlot(w io.Writer, h *History) error {
 	e := html.EscapeString
 	fmt.Fprintf(&s, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="12">`+"\n", plotW, plotH, plotW, plotH)
 	fmt.Fprintf(&s, `<rect width="%d" height="%d" fill="white"/>`+"\n", plotW, plotH)
-	fmt.Fprintf(&s, `<text x="%d" y="22" font-size="16" font-weight="bold">%s: %d calls in %.1f s</text>`+"\n", plotLeft, e(h.Header.Variant), len(calls), float64(end)/1e9)
+	fmt.Fprintf(&s, `<text x="%d" y="22" font-size="16" font-weight="bold">%s: %d calls in %.1f s</text>`+"\n", plotLeft, e(variant), len(calls), float64(end)/1e9)
 	fmt.Fprintf(&s, `<text x="%d" y="%d" font-weight="bold">latency per operation, ms (log scale): line p50, band up to p99</text>`+"\n", plotLeft, latTop-8)
 	fmt.Fprintf(&s, `<text x="%d" y="%d" font-weight="bold">throughput, calls/s: ok (line), fail and info (bars)</text>`+"\n", plotLeft, rateTop-8)
 
 	// Fault windows, under everything else.
-	for i, f := range h.Faults {
+	for i, f := range faults {
 		x0, x1 := x(float64(f.Time)), x(float64(max(f.End, f.Time)))
 		x1 = max(x1, x0+2)
 		for _, panel := range [][2]int{{latTop, latBottom}, {rateTop, rateBottom}} {
@@ -137,7 +147,7 @@ func WritePlot(w io.Writer, h *History) error {
 			fmt.Fprintf(&s, `<text x="%.1f" y="%d" font-size="10" fill="#55a">%s %s</text>`+"\n", x0, latTop-20-(i%2)*11, e(f.Fault), e(f.Target))
 		}
 	}
-	if n := len(h.Faults) - maxFaultLabels; n > 0 {
+	if n := len(faults) - maxFaultLabels; n > 0 {
 		fmt.Fprintf(&s, `<text x="%d" y="%d" font-size="10" fill="#55a" text-anchor="end">and %d more faults (hover a shaded window)</text>`+"\n", plotRight, latTop-20, n)
 	}
 
@@ -220,7 +230,7 @@ func WritePlot(w io.Writer, h *History) error {
 	}
 	fmt.Fprintf(&s, `<rect x="%d" y="%d" width="14" height="10" fill="%s"/><text x="%d" y="%d">fail (%d)</text>`, plotLeft, rateBottom+30, failColor, plotLeft+18, rateBottom+39, nFail)
 	fmt.Fprintf(&s, `<rect x="%d" y="%d" width="14" height="10" fill="%s"/><text x="%d" y="%d">info (%d)</text>`, plotLeft+110, rateBottom+30, infoColor, plotLeft+128, rateBottom+39, nInfo)
-	fmt.Fprintf(&s, `<rect x="%d" y="%d" width="14" height="10" fill="%s"/><text x="%d" y="%d">fault window (%d)</text>`+"\n", plotLeft+220, rateBottom+30, faultFill, plotLeft+238, rateBottom+39, len(h.Faults))
+	fmt.Fprintf(&s, `<rect x="%d" y="%d" width="14" height="10" fill="%s"/><text x="%d" y="%d">fault window (%d)</text>`+"\n", plotLeft+220, rateBottom+30, faultFill, plotLeft+238, rateBottom+39, len(faults))
 	s.WriteString("</svg>\n")
 	_, err := io.WriteString(w, s.String())
 	return err

@@ -8,11 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"strings"
 	"syscall"
-
-	"jbcheck.dev/jbcheck/model"
 )
 
 // ErrMalformed is wrapped by every ParseError.
@@ -39,20 +35,32 @@ var ErrNotRegular = errors.New("not a regular file")
 // ReadFile reads the history at path (see Read). It refuses anything but a
 // regular file, without blocking: a FIFO is opened non-blocking.
 func ReadFile(path string) (*History, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	return Read(f, path)
+}
+
+// OpenFile opens the history at path for reading, refusing anything but a
+// regular file without blocking: a FIFO is opened non-blocking.
+func OpenFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	if !st.Mode().IsRegular() {
+		f.Close()
 		return nil, fmt.Errorf("%s: %w (%s): a history is read from a file; `jbcheck check -` reads one from standard input",
 			path, ErrNotRegular, fileKind(st.Mode()))
 	}
-	return Read(f, path)
+	return f, nil
 }
 
 func fileKind(m os.FileMode) string {
@@ -74,48 +82,114 @@ const maxLine = 64 << 20
 
 // Read reads a history, naming it file in errors. It accepts a last line cut
 // short (a writer killed mid-line: History.Truncated is set and the line is
-// dropped) and rejects anything else malformed with a *ParseError.
+// dropped) and rejects anything else malformed with a *ParseError. It holds
+// the whole history in memory: Scan and CheckStream read one event at a time.
 func Read(r io.Reader, file string) (*History, error) {
-	h := &History{}
-	lines := bufio.NewScanner(r)
-	lines.Buffer(make([]byte, 0, 64<<10), maxLine)
-	lines.Split(scanLinesKeepingEnd)
-	pending := map[int]Event{} // client → its invoke in flight
-	var money map[int64]int64  // world → its openings plus every deposit so far
-	n := 0
-	for lines.Scan() {
-		n++
-		raw := lines.Bytes()
-		complete := bytes.HasSuffix(raw, []byte("\n"))
-		raw = bytes.TrimSpace(raw)
-		fail := func(format string, args ...any) error {
-			return &ParseError{File: file, Line: n, Msg: fmt.Sprintf(format, args...)}
-		}
-		var err error
-		if n == 1 {
-			err = readHeader(raw, &h.Header, fail)
-			money = map[int64]int64{}
-			for id, w := range h.Header.Worlds {
-				money[id] = w.Deposits()
-			}
-		} else {
-			err = readEvent(raw, n, h, pending, money, fail)
-		}
+	s, err := Scan(r, file)
+	if err != nil {
+		return nil, err
+	}
+	h := &History{Header: s.Header()}
+	for {
+		e, ok, err := s.Next()
 		if err != nil {
-			if !complete && n > 1 {
-				h.Truncated = true // killed mid-line: keep what came before
-				break
-			}
 			return nil, err
 		}
+		if !ok {
+			break
+		}
+		switch e.Type {
+		case Fault:
+			h.Faults = append(h.Faults, e)
+		case Audit:
+			h.Audits = append(h.Audits, e)
+		case Barrier:
+			h.Barriers = append(h.Barriers, e)
+		default:
+			h.Events = append(h.Events, e)
+		}
 	}
-	if err := lines.Err(); err != nil {
-		return nil, &ParseError{File: file, Line: n + 1, Msg: fmt.Sprintf("cannot read the line: %v", err)}
+	h.Truncated = s.Truncated()
+	return h, nil
+}
+
+// Scanner reads a history one event at a time, checking each as Read does:
+// its memory is that of the calls in flight, whatever the history's length.
+type Scanner struct {
+	file      string
+	lines     *bufio.Scanner
+	n         int
+	header    Header
+	pending   map[int]Event   // client → its invoke in flight
+	money     map[int64]int64 // world → its openings plus every deposit so far
+	since     map[int64]int64 // world → the time of its last barrier
+	answered  map[int64]int64 // world → the latest completion since its last barrier
+	truncated bool
+}
+
+// Scan reads the header of the history r (named file in errors) and
+// returns a Scanner for its events.
+func Scan(r io.Reader, file string) (*Scanner, error) {
+	s := &Scanner{file: file, lines: bufio.NewScanner(r), pending: map[int]Event{}, money: map[int64]int64{},
+		since: map[int64]int64{}, answered: map[int64]int64{}}
+	s.lines.Buffer(make([]byte, 0, 64<<10), maxLine)
+	s.lines.Split(scanLinesKeepingEnd)
+	raw, _, ok, err := s.line()
+	if err != nil {
+		return nil, err
 	}
-	if n == 0 {
+	if !ok {
 		return nil, &ParseError{File: file, Line: 1, Msg: "empty file: expected a jbcheck history header line"}
 	}
-	return h, nil
+	if err := readHeader(raw, &s.header, s.fail); err != nil {
+		return nil, err
+	}
+	for id, w := range s.header.Worlds {
+		s.money[id] = w.Deposits()
+	}
+	return s, nil
+}
+
+// Header is the history's header.
+func (s *Scanner) Header() Header { return s.header }
+
+// Truncated reports that the last line was cut short and was dropped.
+func (s *Scanner) Truncated() bool { return s.truncated }
+
+// Next returns the next event, false at the end of the history, or a
+// *ParseError.
+func (s *Scanner) Next() (Event, bool, error) {
+	raw, complete, ok, err := s.line()
+	if err != nil || !ok {
+		return Event{}, false, err
+	}
+	e, err := s.event(raw)
+	if err != nil {
+		if !complete {
+			s.truncated = true // killed mid-line: keep what came before
+			return Event{}, false, nil
+		}
+		return Event{}, false, err
+	}
+	return e, true, nil
+}
+
+// line is the next line, trimmed, and whether it ended with a newline;
+// false at the end.
+func (s *Scanner) line() (raw []byte, complete, ok bool, err error) {
+	if s.truncated || !s.lines.Scan() {
+		if err := s.lines.Err(); err != nil {
+			return nil, false, false, &ParseError{File: s.file, Line: s.n + 1, Msg: fmt.Sprintf("cannot read the line: %v", err)}
+		}
+		return nil, false, false, nil
+	}
+	s.n++
+	raw = s.lines.Bytes()
+	return bytes.TrimSpace(raw), bytes.HasSuffix(raw, []byte("\n")), true, nil
+}
+
+func (s *Scanner) fail(format string, args ...any) error {
+	return &ParseError{File: s.file, Line: s.n, Msg: fmt.Sprintf(format, args...)}
 }
 
 // scanLinesKeepingEnd is bufio.ScanLines without dropping the newline, so
@@ -146,83 +220,6 @@ func readHeader(raw []byte, h *Header, fail func(string, ...any) error) error {
 		if err := w.Validate(); err != nil {
 			return fail("world %d in the header: %v", id, err)
 		}
-	}
-	return nil
-}
-
-func readEvent(raw []byte, line int, h *History, pending map[int]Event, money map[int64]int64, fail func(string, ...any) error) error {
-	var e Event
-	if err := strictUnmarshal(raw, &e); err != nil {
-		return fail("expected an event (a JSON object with \"type\": invoke, ok, fail, info, audit or fault): %v", err)
-	}
-	e.Line = line
-	if e.Type == Fault {
-		switch {
-		case !slices.Contains(FaultKinds, e.Fault):
-			return fail("fault %q: expected one of %s", e.Fault, strings.Join(FaultKinds, ", "))
-		case e.Target == "":
-			return fail("a fault needs a \"target\": \"server\" or a client such as \"c3\"")
-		case e.End < e.Time:
-			return fail("a fault that ends (%d) before it starts (%d)", e.End, e.Time)
-		}
-		h.Faults = append(h.Faults, e)
-		return nil
-	}
-	world, known := h.Header.Worlds[e.World]
-	if !known {
-		return fail("world %d is not declared in the header's \"worlds\"", e.World)
-	}
-	if e.Client < 0 {
-		return fail("client %d: expected a client number ≥ 0", e.Client)
-	}
-	open, inFlight := pending[e.Client]
-	switch e.Type {
-	case Invoke:
-		if inFlight {
-			return fail("client %d invokes %s while its %s from line %d has not completed: expected ok, fail or info first",
-				e.Client, e.Op, open.Op, open.Line)
-		}
-		if e.Input == nil {
-			return fail("an invoke needs an \"input\"")
-		}
-		e.Input.World, e.Input.Op = e.World, e.Op
-		if err := e.Input.Check(world); err != nil {
-			return fail("%v", err)
-		}
-		if e.Op == model.OpDeposit {
-			// No balance can exceed the world's money: while that fits in
-			// an int64, the model's arithmetic cannot wrap around.
-			if money[e.World] > model.MaxMoney-e.Input.Amount {
-				return fail("deposit of %d: the deposits into world %d add up past %d, the int64 range balances are kept in: no run records this",
-					e.Input.Amount, e.World, int64(model.MaxMoney))
-			}
-			money[e.World] += e.Input.Amount
-		}
-		h.Events = append(h.Events, e)
-		pending[e.Client] = e
-	case OK, Fail, Info:
-		if !inFlight {
-			return fail("%s for client %d, which has no operation in flight: expected an invoke first", e.Type, e.Client)
-		}
-		if e.World != open.World || e.Op != open.Op {
-			return fail("%s of %s in world %d completes client %d's %s in world %d (line %d)",
-				e.Type, e.Op, e.World, e.Client, open.Op, open.World, open.Line)
-		}
-		if e.Type == OK && e.Output == nil {
-			return fail("an ok needs an \"output\"")
-		}
-		if e.Time < open.Time {
-			return fail("completion at time %d is before its invoke at time %d (line %d)", e.Time, open.Time, open.Line)
-		}
-		h.Events = append(h.Events, e)
-		delete(pending, e.Client)
-	case Audit:
-		if e.Snapshot == nil || e.Quiescent == nil {
-			return fail("an audit needs a \"snapshot\" and \"quiescent\"")
-		}
-		h.Audits = append(h.Audits, e)
-	default:
-		return fail("unknown event type %q: expected invoke, ok, fail, info, audit or fault", e.Type)
 	}
 	return nil
 }

@@ -16,8 +16,10 @@ func init() {
 		usage: `jbcheck check [--check-timeout D] [--json] FILE|-
 
 Reads a history (a .jsonl file written by jbcheck run, explore or shrink, or
-standard input for -) and checks it with porcupine (linearizability, world
-by world) and the invariants I1–I6 on its final audits. Writes history.html
+standard input for -) one event at a time and checks it with porcupine
+(linearizability, world by world, one segment between two barriers at a
+time: memory bounded by the longest segment, time linear in the history's
+length) and the invariants I1–I6 on its audits and barriers. Writes history.html
 next to FILE when a guarantee is violated (not for standard input). Ctrl-C
 stops the check at once (exit 130). Exit 0 when every guarantee held, 1 when
 one was violated or could not be decided (a history with no world decides
@@ -39,46 +41,55 @@ func runCheck(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: --check-timeout must be positive", errUsage)
 	}
 	path := positional[0]
-	h, err := readHistory(ctx, path)
+	fmt.Fprintf(os.Stderr, "jbcheck: checking %s segment by segment (at most %v per segment of a world)\n", path, *timeout)
+	v, truncated, err := checkHistory(ctx, path, histories.CheckOptions{Timeout: *timeout})
 	if err != nil {
 		return err
 	}
-	if h.Truncated {
+	if truncated {
 		fmt.Printf("note: the last line of %s was cut short and was ignored\n", path)
-	}
-	fmt.Fprintf(os.Stderr, "jbcheck: checking %d events of %d worlds (at most %v per world)\n", len(h.Events)+len(h.Audits), len(h.Header.Worlds), *timeout)
-	v, err := histories.CheckContext(ctx, h, histories.CheckOptions{Timeout: *timeout})
-	if err != nil {
-		return err
 	}
 	picture := ""
 	if path != "-" {
-		if picture, err = histories.WritePictureFile(histories.FilesOf(path).Picture, h, v); err != nil {
+		if picture, err = histories.WritePictureFile(histories.FilesOf(path).Picture, nil, v); err != nil {
 			return err
 		}
 	}
 	return finishVerdict(v, path, picture, *asJSON, nil)
 }
 
-// readHistory reads the history at path, or on standard input for "-",
-// until ctx ends.
-func readHistory(ctx context.Context, path string) (*histories.History, error) {
+// checkHistory checks the history at path, or on standard input for "-",
+// reading it one event at a time, until ctx ends. It reports whether the
+// last line was cut short.
+func checkHistory(ctx context.Context, path string, opts histories.CheckOptions) (histories.Verdict, bool, error) {
+	in, name := os.Stdin, "standard input"
 	if path != "-" {
-		return histories.ReadFile(path)
+		f, err := histories.OpenFile(path)
+		if err != nil {
+			return histories.Verdict{}, false, err
+		}
+		defer f.Close()
+		in, name = f, path
 	}
-	type read struct {
-		h   *histories.History
-		err error
+	type checked struct {
+		v         histories.Verdict
+		truncated bool
+		err       error
 	}
-	done := make(chan read, 1)
+	done := make(chan checked, 1)
 	go func() {
-		h, err := histories.Read(os.Stdin, "standard input")
-		done <- read{h, err}
+		s, err := histories.Scan(in, name)
+		if err != nil {
+			done <- checked{err: err}
+			return
+		}
+		v, err := histories.CheckScanner(ctx, s, opts)
+		done <- checked{v, s.Truncated(), err}
 	}()
 	select {
-	case r := <-done:
-		return r.h, r.err
+	case c := <-done:
+		return c.v, c.truncated, c.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return histories.Verdict{}, false, ctx.Err()
 	}
 }

@@ -90,6 +90,9 @@ type Result struct {
 	Faults     int     // faults injected
 	Transcript []string
 	Outcome    Outcome
+	// Rerun: the server found a deadlock after a speculative grant, and
+	// the schedule was made again without speculating (Engine.Run).
+	Rerun bool
 }
 
 // Preemptions counts the points where a session that could go on was

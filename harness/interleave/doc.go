@@ -40,6 +40,10 @@
 // with at most K preemptions, or PCT-style at random, in parallel over
 // several engines.
 //
-// The package imports nothing else of this module: a program brings its
-// own meaning.
+// Explore can also run one shard of an exploration (ExploreOptions.Shard):
+// n processes, each given its shard, together run exactly the schedules of
+// one unsharded exploration, each schedule in one of them (split.go).
+//
+// The package imports nothing else of this module but harness/shard (which
+// share of the work is this process's): a program brings its own meaning.
 package interleave

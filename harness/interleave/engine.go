@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,6 +39,11 @@ type Config struct {
 	// blocked and none can be granted (default one minute): a deadlock that
 	// the server's detector does not resolve in that time is ErrStuck.
 	StuckTimeout time.Duration
+	// Conservative turns speculation off: with a WaitLog, a lone lock wait
+	// then settles only once the deadlock detector examined it, about a
+	// millisecond, instead of at once (Engine.Run). Outcomes are the same
+	// either way (TestSpeculationIsExact); it exists to prove that.
+	Conservative bool
 	// ExamineGrace bounds the wait, with a WaitLog, for the log to show that
 	// the deadlock detector examined a lock wait (default two seconds): a
 	// wait that lasted this long unexamined belongs to a session that set a
@@ -70,6 +76,16 @@ type Engine struct {
 	// fallbackWait is how long a lock wait must last, without a WaitLog,
 	// before the deadlock detector surely examined it.
 	fallbackWait time.Duration
+	// timer wakes the scheduler to look at a statement that has not
+	// answered yet; latency is the recent time a step takes to answer
+	// (a moving average): a statement that has taken twice as long is
+	// asked about.
+	timer   *precise
+	latency time.Duration
+	// cleaning resets the sessions behind a finished schedule; clean
+	// marks those it reset.
+	cleaning sync.WaitGroup
+	clean    []bool
 }
 
 // New connects the control connection.
@@ -86,11 +102,11 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.ControlConfig == nil {
 		cfg.ControlConfig = cfg.ConnConfig
 	}
-	e := &Engine{cfg: cfg}
 	pg, err := pgx.ConnectConfig(ctx, cfg.ControlConfig())
 	if err != nil {
 		return nil, fmt.Errorf("connecting the control connection: %w", err)
 	}
+	e := &Engine{cfg: cfg, timer: newPrecise(), latency: 200 * time.Microsecond}
 	e.control = &conn{pg: pg, pid: pg.PgConn().PID()}
 	if cfg.WaitLog == nil {
 		var timeout time.Duration
@@ -119,6 +135,7 @@ func (e *Engine) Config() Config { return e.cfg }
 // Close closes every connection.
 func (e *Engine) Close() {
 	ctx := context.Background()
+	e.cleaning.Wait()
 	for _, c := range e.sessions {
 		if c != nil {
 			c.pg.Close(ctx)
@@ -127,6 +144,7 @@ func (e *Engine) Close() {
 	if e.control != nil {
 		e.control.pg.Close(ctx)
 	}
+	e.timer.close()
 }
 
 // session returns session i's connection, connecting it on first use or
@@ -198,40 +216,46 @@ func (e *Engine) ensureControl(ctx context.Context) error {
 // sequence state.
 const resetSQL = "RESET ALL; SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; DISCARD TEMP; DISCARD SEQUENCES"
 
-// reset makes every session of roles clean, in parallel: one round trip.
-// An External role gets a placeholder without a connection.
+// reset returns the connections of the sessions of roles, each clean:
+// cleaned already behind the last schedule (cleanBehind), new, or reset
+// now, in parallel: one round trip. An External role gets a placeholder
+// without a connection.
 func (e *Engine) reset(ctx context.Context, roles []Role) ([]*conn, error) {
+	e.cleaning.Wait()
 	conns := make([]*conn, len(roles))
-	var own []int // the sessions whose connections are the engine's
+	var dirty []int // the engine's own sessions that need a reset now
 	for i, r := range roles {
 		if r.External {
 			conns[i] = &conn{gate: &gate{}}
 			continue
 		}
-		own = append(own, i)
-		c, err := e.session(ctx, i)
-		if err == nil && c.pg.PgConn().TxStatus() != 'I' {
+		clean := i < len(e.clean) && e.clean[i]
+		if i < len(e.sessions) && e.sessions[i] != nil && e.sessions[i].pg.PgConn().TxStatus() != 'I' {
 			// Left inside a transaction: replaced, not trusted.
-			c.pg.Close(ctx)
-			c, err = e.session(ctx, i)
+			e.sessions[i].pg.Close(ctx)
+			clean = false
 		}
+		fresh := i >= len(e.sessions) || e.sessions[i] == nil || e.sessions[i].pg.IsClosed()
+		c, err := e.session(ctx, i)
 		if err != nil {
 			return nil, err
 		}
 		conns[i] = c
+		if !clean && !fresh {
+			dirty = append(dirty, i)
+		}
 	}
+	clear(e.clean)
 	errs := make([]error, len(roles))
 	var wg sync.WaitGroup
-	for _, i := range own {
+	for _, i := range dirty {
 		wg.Go(func() { errs[i] = conns[i].pg.PgConn().Exec(ctx, resetSQL).Close() })
 	}
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil && conns[i].pg.IsClosed() {
 			// Broken by a fault of an earlier schedule: a new one is clean.
-			if conns[i], errs[i] = e.session(ctx, i); errs[i] == nil {
-				errs[i] = conns[i].pg.PgConn().Exec(ctx, resetSQL).Close()
-			}
+			conns[i], errs[i] = e.session(ctx, i)
 		}
 	}
 	for i, err := range errs {
@@ -241,4 +265,18 @@ func (e *Engine) reset(ctx context.Context, roles []Role) ([]*conn, error) {
 		}
 	}
 	return conns, nil
+}
+
+// cleanBehind resets the sessions of a schedule that ended well while the
+// next one starts (the program makes its rows on the control connection),
+// so that the next schedule finds them clean.
+func (e *Engine) cleanBehind(ctx context.Context, conns []*conn) {
+	e.clean = slices.Grow(e.clean[:0], len(conns))[:len(conns)]
+	for i, c := range conns {
+		e.cleaning.Go(func() {
+			if c.pg != nil && c.pg.PgConn().TxStatus() == 'I' {
+				e.clean[i] = c.pg.PgConn().Exec(context.WithoutCancel(ctx), resetSQL).Close() == nil
+			}
+		})
+	}
 }

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"jbcheck.dev/jbcheck/harness/shard"
 )
 
 // Strategy is how Explore picks schedules.
@@ -62,6 +63,15 @@ type ExploreOptions struct {
 	Wanted func(res *Result) bool
 	// Progress, if set, is called after each schedule.
 	Progress func(explored int)
+	// Visit, if set, is called with each schedule counted, in the order
+	// counted (one at a time).
+	Visit func(res *Result)
+	// Shard, when sharded, explores only this shard's part of the
+	// strategy's schedules (split.go): n shards together run exactly the
+	// schedules of one unsharded exploration, each counted by one shard.
+	// Max then bounds each shard's own count (exhaustive, preempt) or the
+	// whole run's random schedules (pct).
+	Shard shard.Shard
 }
 
 // Report is what an exploration found.
@@ -120,6 +130,9 @@ func (ex *exploration) record(res *Result) bool {
 	r.Explored++
 	r.Steps += res.Steps
 	r.Outcomes[res.Outcome.Key]++
+	if ex.opts.Visit != nil {
+		ex.opts.Visit(res)
+	}
 	if ex.opts.Progress != nil {
 		ex.opts.Progress(r.Explored)
 	}
@@ -157,6 +170,14 @@ func (ex *exploration) depthFirst(ctx context.Context, engines []*Engine, p Prog
 	ex.rep.Complete = true // unless cut short
 	ex.work = sync.NewCond(&ex.mu)
 	ex.queue = [][]int{{}} // the whole tree
+	if ex.opts.Shard.Sharded() {
+		mine, err := ex.split(ctx, engines, p)
+		if err != nil {
+			ex.rep.Complete = false
+			return err
+		}
+		ex.queue = mine
+	}
 	ex.busy, ex.total = len(engines), len(engines)
 	var wg sync.WaitGroup
 	errs := make([]error, len(engines))
@@ -247,7 +268,7 @@ func (ex *exploration) donate(res *Result, floor int) int {
 	for i := floor; i < len(res.Points); i++ {
 		var gifts [][]int
 		for c := range ex.alternatives(res, i) {
-			gifts = append(gifts, append(append([]int{}, res.Choices[:i]...), c))
+			gifts = append(gifts, branch(res, i, c))
 		}
 		if len(gifts) == 0 {
 			continue
@@ -305,66 +326,8 @@ func (ex *exploration) alternatives(res *Result, i int) func(yield func(int) boo
 func (ex *exploration) backtrack(res *Result, floor int) ([]int, bool) {
 	for i := len(res.Points) - 1; i >= floor; i-- {
 		for c := range ex.alternatives(res, i) {
-			return append(append([]int{}, res.Choices[:i]...), c), true
+			return branch(res, i, c), true
 		}
 	}
 	return nil, false
-}
-
-func (ex *exploration) pct(ctx context.Context, e *Engine, p Program) error {
-	runs := ex.opts.Max
-	if runs == 0 {
-		runs = 200
-	}
-	length := 0
-	for i := range runs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		res, err := e.Run(ctx, p, newPCT(ex.opts.Strategy, i, max(length, 8)))
-		if err != nil {
-			return err
-		}
-		length = max(length, res.Steps)
-		if ex.record(res) {
-			return nil
-		}
-	}
-	return nil
-}
-
-// pct is a PCT chooser (Burckhardt et al., ASPLOS 2010): clients get random
-// priorities, the highest-priority client that can move runs, and at depth−1
-// random steps the running client drops to the lowest priority so far.
-type pct struct {
-	priority map[int]float64
-	changes  map[int]bool
-	rng      *rand.Rand
-	lowest   float64
-}
-
-func newPCT(s Strategy, run, length int) *pct {
-	rng := rand.New(rand.NewPCG(uint64(s.Seed), uint64(run)))
-	p := &pct{priority: map[int]float64{}, changes: map[int]bool{}, rng: rng}
-	for range max(s.K-1, 0) {
-		p.changes[1+rng.IntN(length)] = true
-	}
-	return p
-}
-
-func (p *pct) Choose(pt Point) int {
-	best := 0
-	for i, c := range pt.Options {
-		if _, ok := p.priority[c]; !ok {
-			p.priority[c] = 1 + p.rng.Float64()
-		}
-		if p.priority[c] > p.priority[pt.Options[best]] {
-			best = i
-		}
-	}
-	if p.changes[pt.Step] {
-		p.lowest -= 1
-		p.priority[pt.Options[best]] = p.lowest
-	}
-	return best
 }

@@ -4,12 +4,34 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
 
 // Run runs one schedule of p under the choices of ch: Start, then every
 // session's body one step at a time, then Finish.
+//
+// With a WaitLog the run speculates that a lone lock wait is no deadlock
+// (settle); when the server then finds one, the run is made again without
+// speculating, replaying the choices made so far, so a schedule's outcome
+// never depends on the speculation. A Director's run never speculates, nor
+// a run with External sessions: their connections are not the engine's to
+// abandon and make again.
 func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error) {
+	_, directed := ch.(Director)
+	external := slices.ContainsFunc(p.Roles(), func(r Role) bool { return r.External })
+	res, err := e.run(ctx, p, ch, e.cfg.WaitLog != nil && !directed && !external && !e.cfg.Conservative)
+	var mis *errMisspeculated
+	if errors.As(err, &mis) {
+		res, err = e.run(ctx, p, &resume{made: mis.made, then: ch}, false)
+		if res != nil {
+			res.Rerun = true
+		}
+	}
+	return res, err
+}
+
+func (e *Engine) run(ctx context.Context, p Program, ch Chooser, speculate bool) (*Result, error) {
 	roles := p.Roles()
 	conns, err := e.reset(ctx, roles)
 	if err != nil {
@@ -63,7 +85,7 @@ func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error
 			err = run.Session(bodyCtx, s)
 		})
 	}
-	sc := newScheduler(e, p, run, roles, conns, st, ch)
+	sc := newScheduler(e, p, run, roles, conns, st, ch, speculate)
 	err = sc.loop(ctx, stopBackground)
 	for i, c := range sc.conns {
 		if !roles[i].External {
@@ -82,5 +104,6 @@ func (e *Engine) Run(ctx context.Context, p Program, ch Chooser) (*Result, error
 		return nil, fmt.Errorf("judging the schedule: %w", err)
 	}
 	sc.res.Outcome = out
+	e.cleanBehind(ctx, sc.conns)
 	return &sc.res, nil
 }

@@ -58,11 +58,20 @@ type scheduler struct {
 	idleWakes    int      // rounds of waking sleepers without a step in between
 	res          Result
 	pause        map[int][]string
+	// speculate: a lone lock wait settles before the deadlock detector
+	// examined it (speculate.go); unexamined marks such waits; speculated:
+	// a step was granted past one, when the log had counted
+	// deadlocksBefore deadlocks.
+	speculate       bool
+	unexamined      []bool
+	speculated      bool
+	deadlocksBefore int
 }
 
-func newScheduler(e *Engine, p Program, run Run, roles []Role, conns []*conn, st *runState, ch Chooser) *scheduler {
+func newScheduler(e *Engine, p Program, run Run, roles []Role, conns []*conn, st *runState, ch Chooser, speculate bool) *scheduler {
 	n := len(roles)
 	return &scheduler{e: e, prog: p, run: run, roles: roles, conns: conns, st: st, chooser: ch, tuning: p.Tuning(),
+		speculate: speculate, unexamined: make([]bool, n),
 		status: make([]status, n), next: make([]event, n), waiting: make([]bool, n), rank: make([]int, n),
 		lastExamined: make([]time.Time, n), grantedAt: make([]time.Time, n), inOp: make([]bool, n), sinceAttempt: make([]int, n), restarts: make([]int, n),
 		parked: map[int]bool{}, current: -1, granted: -1, pause: map[int][]string{}}
@@ -217,6 +226,9 @@ func (s *scheduler) grant(pick int) error {
 	if s.st.step.Load() >= int64(s.e.cfg.MaxSteps) {
 		return fmt.Errorf("%w (%d steps): is a session looping?", ErrTooLong, s.e.cfg.MaxSteps)
 	}
+	if err := s.speculating(); err != nil {
+		return err
+	}
 	k := s.st.step.Add(1)
 	s.idleWakes = 0
 	next := s.next[pick]
@@ -273,7 +285,13 @@ func (s *scheduler) handle(ev event) error {
 	case evGate:
 		s.status[c], s.next[c] = atGate, ev
 	case evEnd:
-		s.status[c] = running
+		if s.speculated && isDeadlock(ev.err) {
+			return &errMisspeculated{made: s.st.choices()}
+		}
+		if c == s.granted && s.status[c] == inStatement {
+			s.e.latency += (time.Since(s.grantedAt[c]) - s.e.latency) / 8
+		}
+		s.status[c], s.unexamined[c] = running, false
 		if s.waiting[c] {
 			s.waiting[c] = false
 			s.say(c, "<... completed>")

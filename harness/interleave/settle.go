@@ -27,6 +27,9 @@ type WaitLog interface {
 	// deadlock_timeout after it began, so the engine need not poll the
 	// server on a timer to find it.
 	Changed() <-chan struct{}
+	// DeadlocksFound counts the deadlock checks so far that found a
+	// deadlock, hard (a victim) or soft (a wait queue rearranged).
+	DeadlocksFound() (int, error)
 }
 
 // logFallback is how long, with a WaitLog, a statement in flight is left
@@ -35,15 +38,20 @@ type WaitLog interface {
 const logFallback = 25 * time.Millisecond
 
 // settle waits until every session is at a gate, asleep, done, or blocked
-// on a lock the deadlock detector has examined: one select over every
-// session's events and, for statements in flight, a poll of the server once
-// they have had a moment. No statement is assumed not to block, whatever
-// its text, and sessions blocked before the last step are examined again.
+// on a lock: one select over every session's events and, for statements in
+// flight, a poll of the server once they have taken twice as long as steps
+// usually do. No statement is assumed not to block, whatever its text, and
+// sessions blocked before the last step are examined again.
+//
+// A lock wait counts as settled once the deadlock detector has examined it
+// — except, when the run speculates, the only wait in flight: with one
+// session waiting there is no cycle for the detector to find, so the next
+// step may be granted at once. A later step that makes two sessions wait
+// is settled only once the detector has examined both; if it then finds a
+// deadlock, the speculation may have changed its victim, and the schedule
+// is run again without speculating (errMisspeculated).
 func (s *scheduler) settle(ctx context.Context) error {
-	// A lock wait cannot be settled before the deadlock detector examined it,
-	// a deadlock_timeout (1 ms) after it began: polling sooner only costs.
-	const first = time.Millisecond
-	delay := first
+	delay := s.firstPoll()
 	polled := false // since the last event
 	for {
 		for drained := false; !drained; {
@@ -85,11 +93,11 @@ func (s *scheduler) settle(ctx context.Context) error {
 		// statements a moment first.
 		if polled || s.status[s.granted] == inStatement {
 			wait := delay
-			if s.logChanged() != nil {
-				wait = logFallback
+			if s.logChanged() != nil && !s.speculate {
+				wait = logFallback // the log says when a wait was examined
 			}
 			if err := s.awaitFor(ctx, wait); err == nil {
-				delay, polled = first, false
+				delay, polled = s.firstPoll(), false
 				continue
 			} else if !errors.Is(err, errTimeout) && !errors.Is(err, errLogChanged) {
 				return err
@@ -104,38 +112,61 @@ func (s *scheduler) settle(ctx context.Context) error {
 		if waits == nil {
 			continue // a statement still runs
 		}
+		if s.speculate && len(waits) == 1 {
+			s.unexamined[waits[0].session] = true
+			s.settleBlocked(inFlight)
+			return nil
+		}
 		settled, err := s.awaitExamination(ctx, waits)
 		if err != nil {
 			return err
 		}
 		if settled {
-			for _, c := range inFlight {
-				s.status[c] = blocked
-				if !s.waiting[c] {
-					s.waiting[c] = true
-					s.ranks++
-					s.rank[c] = s.ranks
-					s.say(c, "<waiting ...>")
-				}
+			if err := s.checkSpeculation(); err != nil {
+				return err
 			}
-			s.flushPause()
+			for _, c := range inFlight {
+				s.unexamined[c] = false
+			}
+			s.settleBlocked(inFlight)
 			return nil
 		}
 		polled = false // an event came, or a wait ended: look again
 	}
 }
 
+// settleBlocked marks the statements in flight as blocked, each with its
+// "<waiting ...>" line the first time.
+func (s *scheduler) settleBlocked(inFlight []int) {
+	for _, c := range inFlight {
+		s.status[c] = blocked
+		if !s.waiting[c] {
+			s.waiting[c] = true
+			s.ranks++
+			s.rank[c] = s.ranks
+			s.say(c, "<waiting ...>")
+		}
+	}
+	s.flushPause()
+}
+
+// firstPoll is how long a statement may take before the server is asked
+// whether it is blocked: twice what steps have recently taken.
+func (s *scheduler) firstPoll() time.Duration {
+	return min(max(2*s.e.latency, 100*time.Microsecond), time.Millisecond)
+}
+
 // awaitFor handles the next event, or reports errTimeout after d, or
 // errLogChanged when the server log grew first.
 func (s *scheduler) awaitFor(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
+	fired := s.e.timer.arm(d)
+	defer s.e.timer.disarm()
 	select {
 	case ev := <-s.st.events:
 		return s.handle(ev)
 	case <-s.logChanged():
 		return errLogChanged
-	case <-timer.C:
+	case <-fired:
 		return errTimeout
 	case <-ctx.Done():
 		return ctx.Err()
@@ -283,8 +314,12 @@ func (s *scheduler) awaitExamination(ctx context.Context, waits []lockWait) (boo
 // wait examined; "acquired", a wait over (a later one, if the server says it
 // is blocked, not examined yet). A session blocked with no line for a while
 // may wait for something that is no lock (a deferrable snapshot): the
-// server says which. Without a WaitLog, the server's deadlock_timeout and a
-// margin since the wait began decide.
+// server says which: is_blocked reports two kinds of wait, for a lock and
+// for a safe snapshot, and only the second is named. (Asking whether it
+// waits for a lock would not do: a loaded server may run the check later
+// than logFallback, and during it the wait shows as an LWLock or none.)
+// Without a WaitLog, the server's deadlock_timeout and a margin since the
+// wait began decide.
 func (s *scheduler) examined(ctx context.Context, w lockWait, waited time.Duration) (examined, waiting bool, err error) {
 	c := w.session
 	log := s.e.cfg.WaitLog
@@ -305,12 +340,12 @@ func (s *scheduler) examined(ctx context.Context, w lockWait, waited time.Durati
 	if waited >= s.e.cfg.ExamineGrace {
 		return true, true, nil // a session with a long deadlock_timeout of its own
 	}
-	var waitType string
-	err = s.e.control.pg.QueryRow(ctx, "SELECT coalesce(wait_event_type, '') FROM pg_stat_activity WHERE pid = $1", int32(s.conns[c].pid)).Scan(&waitType)
+	var snapshot bool
+	err = s.e.control.pg.QueryRow(ctx, "SELECT wait_event IS NOT DISTINCT FROM 'SafeSnapshot' FROM pg_stat_activity WHERE pid = $1", int32(s.conns[c].pid)).Scan(&snapshot)
 	if err != nil {
 		return false, false, fmt.Errorf("asking the server what a session waits for: %w", err)
 	}
-	return waitType != "Lock", true, nil
+	return snapshot, true, nil
 }
 
 // describe is a step's line in the transcript: its SQL on one line and its

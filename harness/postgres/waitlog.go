@@ -42,6 +42,7 @@ type LockWaitLog struct {
 	offset  int64
 	partial []byte
 	latest  map[uint32]logged
+	found   int // deadlock checks that found a deadlock, hard or soft
 }
 
 // logged is the last deadlock-check line of one backend.
@@ -55,6 +56,12 @@ type logged struct {
 // …" or "… acquired …", after the "%n [%p] " prefix. A hard deadlock's
 // check ends in the victim's error instead, which the engine waits for.
 var checkEnded = regexp.MustCompile(`^(\d+)\.(\d{3}) \[\d+\] LOG:  process (\d+) (still waiting|acquired)`)
+
+// deadlockFound matches the line ProcSleep writes, before its "still
+// waiting" or "acquired", when its check found a deadlock: a hard one (the
+// process is the victim) or a soft one it untangled by rearranging a wait
+// queue.
+var deadlockFound = regexp.MustCompile(`^\d+\.\d{3} \[\d+\] LOG:  process \d+ (detected deadlock|avoided deadlock)`)
 
 // Examined reports what the log's last deadlock-check line for backend pid
 // since the given moment says — since being the start of a wait, or the
@@ -76,6 +83,15 @@ func (l *LockWaitLog) Examined(pid uint32, since time.Time) (examined, waiting b
 		return false, false, nil
 	}
 	return true, last.waiting, nil
+}
+
+// DeadlocksFound counts the deadlock checks, so far, that found a
+// deadlock: hard (a victim) or soft (a wait queue rearranged).
+func (l *LockWaitLog) DeadlocksFound() (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	err := l.readNew()
+	return l.found, err
 }
 
 // Changed ticks when the log may have grown since the last tick.
@@ -131,6 +147,9 @@ func (l *LockWaitLog) readNew() error {
 	for sc.Scan() {
 		m := checkEnded.FindSubmatch(sc.Bytes())
 		if m == nil {
+			if deadlockFound.Match(sc.Bytes()) {
+				l.found++
+			}
 			continue
 		}
 		sec, _ := strconv.ParseInt(string(m[1]), 10, 64)

@@ -90,6 +90,20 @@ func (r *Recorder) Audit(world int64, read func() (model.Snapshot, error), quies
 	return r.w.Append(histories.Event{Type: histories.Audit, World: world, Time: at, Snapshot: &snap, Quiescent: &quiescent})
 }
 
+// Barrier reads a world with read and records it as a barrier: the caller
+// guarantees that no call of the world is in flight from before the stamp
+// until after the read (and that a background worker has caught up), so
+// that the state read is the one every call before it left and every call
+// after it starts from (docs/segments.md). Stamped before the read.
+func (r *Recorder) Barrier(world int64, read func() (model.Snapshot, error)) error {
+	at := r.clock(histories.Barrier)
+	snap, err := read()
+	if err != nil {
+		return err
+	}
+	return r.w.Append(histories.Event{Type: histories.Barrier, World: world, Time: at, Snapshot: &snap})
+}
+
 // Fault injects a fault with inject and records it: kind is the fault's
 // name (one of histories.FaultKinds), target "server" or the client it hit
 // ("c3"). The event is stamped before inject starts and after it returns.

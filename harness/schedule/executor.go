@@ -34,6 +34,7 @@ type Executor struct {
 
 	faults    []fault.Fault // offered between steps (SetFaults)
 	maxFaults int
+	worlds    worldPool
 }
 
 // NewExecutors opens lanes executors for v, for explorations that run

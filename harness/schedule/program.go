@@ -53,7 +53,7 @@ func (p *program) Tuning() interleave.Tuning {
 
 // Start implements interleave.Program: a fresh world and a history.
 func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave.Run, error) {
-	world, err := protocol.CreateWorld(ctx, s.Control(), p.sc.World)
+	world, err := p.e.worlds.take(ctx, s.Control(), p.sc.World)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/shard"
 	"jbcheck.dev/jbcheck/histories"
 	"jbcheck.dev/jbcheck/model"
 )
@@ -60,6 +61,12 @@ type ExploreOptions struct {
 	Wanted func(violated []model.Guarantee) bool
 	// Progress, if set, is called after each schedule.
 	Progress func(explored int)
+	// Visit, if set, is called with each schedule counted, one at a time.
+	Visit func(res *Result)
+	// Shard, when sharded, explores only this shard's part: n shards
+	// together run exactly the unsharded exploration's schedules
+	// (interleave.ExploreOptions.Shard).
+	Shard shard.Shard
 }
 
 // Report is what an exploration found.
@@ -73,7 +80,10 @@ type Report struct {
 // stops at the first violation unless KeepGoing; with several executors, in
 // parallel.
 func Explore(ctx context.Context, execs []*Executor, sc model.Scenario, opts ExploreOptions) (*Report, error) {
-	io := interleave.ExploreOptions{Strategy: opts.Strategy, Max: opts.Max, KeepGoing: opts.KeepGoing, Progress: opts.Progress}
+	io := interleave.ExploreOptions{Strategy: opts.Strategy, Max: opts.Max, KeepGoing: opts.KeepGoing, Progress: opts.Progress, Shard: opts.Shard}
+	if opts.Visit != nil {
+		io.Visit = func(r *interleave.Result) { opts.Visit(resultOf(r)) }
+	}
 	if opts.Wanted != nil {
 		io.Wanted = func(r *interleave.Result) bool { return opts.Wanted(resultOf(r).Verdict.Violated()) }
 	}

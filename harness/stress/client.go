@@ -28,6 +28,7 @@ type clientRun struct {
 	rng      *rand.Rand
 	sessions *sessions // where the nemesis finds this client's session
 	retried  *atomic.Int64
+	gate     *gate // held for each call, so that barriers fall between calls
 
 	conn  *pgx.Conn
 	link  *fault.Link // under conn (nil without faults)
@@ -52,16 +53,29 @@ func (c *clientRun) loop(ctx context.Context, deadline time.Time, claimed, done 
 		world := c.worlds[c.rng.IntN(len(c.worlds))]
 		in := workload.RandomInput(c.rng, c.specs[world], c.cfg.Mix)
 		in.World = world
-		if err := c.call(ctx, in); err != nil {
+		c.gate.enter()
+		err := c.step(ctx, in, done)
+		c.gate.leave()
+		if err != nil {
 			return err
 		}
-		done.Add(1)
-		if c.conn.IsClosed() {
-			// pgx closes a connection whose query was cancelled or cut
-			// off: start a new session and go on.
-			if err := c.reconnect(ctx); err != nil {
-				return contextOr(ctx, err)
-			}
+	}
+	return nil
+}
+
+// step makes one call and, when it left the connection closed, opens a new
+// one: both before the gate opens, so that a barrier knows of the backend
+// given up.
+func (c *clientRun) step(ctx context.Context, in model.Input, done *atomic.Int64) error {
+	if err := c.call(ctx, in); err != nil {
+		return err
+	}
+	done.Add(1)
+	if c.conn.IsClosed() {
+		// pgx closes a connection whose query was cancelled or cut
+		// off: start a new session and go on.
+		if err := c.reconnect(ctx); err != nil {
+			return contextOr(ctx, err)
 		}
 	}
 	return nil
@@ -142,6 +156,7 @@ func (e sentError) SafeToRetry() bool { return false }
 func (c *clientRun) reconnect(ctx context.Context) error {
 	c.sessions.set(c.id, nil)
 	if c.conn != nil {
+		c.gate.doubt(c.conn.PgConn().PID())
 		c.conn.Close(context.Background())
 		c.conn, c.link, c.sess = nil, nil, nil
 	}

@@ -53,7 +53,15 @@ type Config struct {
 	// clients run (0: 250 ms; negative: only the final audit). An invariant
 	// broken for a moment is caught even if later operations mend it.
 	AuditEvery time.Duration
-	Mix        workload.Mix
+	// BarrierEvery is the longest pause between two barriers (0: 1 s;
+	// negative: none), BarrierCalls the most calls between two (0:
+	// 10,000): a barrier holds every client between two calls, lets the
+	// background worker catch up, and records every world's state, which
+	// cuts the history into segments the checker checks one at a time
+	// (docs/segments.md). A run with faults records no barrier.
+	BarrierEvery time.Duration
+	BarrierCalls int
+	Mix          workload.Mix
 	// History receives the history, flushed line by line.
 	History io.Writer
 	Command string // recorded in the header
@@ -87,6 +95,10 @@ type Summary struct {
 	FaultsMissed int64
 	// Retried counts the calls sent again after their connection was lost.
 	Retried int64
+	// Barriers counts the barriers recorded (each cuts every world);
+	// BarriersSkipped those given up because a backend of a connection
+	// given up, or the background worker, did not settle in time.
+	Barriers, BarriersSkipped int64
 }
 
 // OpsPerSecond is the throughput of the run.
@@ -203,6 +215,23 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	} else {
 		auditorDone <- nil
 	}
+	bctx, stopBarriers := context.WithCancel(ctx)
+	defer stopBarriers()
+	barriersDone := make(chan error, 1)
+	var g *gate
+	var cuts *barriers
+	if cfg.BarrierEvery >= 0 && !faulty {
+		bconn, err := connectControl(ctx)
+		if err != nil {
+			return Summary{}, err
+		}
+		g = &gate{}
+		cuts = &barriers{cfg: cfg, rec: rec, worlds: worlds, gate: g, conn: bconn}
+		every, calls := cmp.Or(cfg.BarrierEvery, defaultBarrierEvery), int64(cmp.Or(cfg.BarrierCalls, defaultBarrierCalls))
+		go func() { barriersDone <- cuts.run(bctx, every, calls, &done) }()
+	} else {
+		barriersDone <- nil
+	}
 	live := newSessions(cfg.Clients)
 	var retried atomic.Int64
 	nctx, stopNemesis := context.WithCancel(ctx)
@@ -219,7 +248,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	for client := range cfg.Clients {
 		wg.Go(func() {
 			cl := clientRun{cfg: cfg, id: client, rec: rec, connect: connect, worlds: worlds, specs: specs,
-				rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(client)+1)), sessions: live, retried: &retried}
+				rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(client)+1)), sessions: live, retried: &retried, gate: g}
 			defer func() {
 				if r := recover(); r != nil {
 					errs <- fmt.Errorf("internal error: panic in client %d: %v", client, r)
@@ -234,6 +263,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	stopNemesis()
 	runErr := <-nemesisDone
 	stopAuditor()
+	stopBarriers()
 	stopProgress()
 	elapsed := time.Since(base)
 	close(errs)
@@ -241,6 +271,9 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		runErr = errors.Join(runErr, err)
 	}
 	if err := <-auditorDone; err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+	if err := <-barriersDone; err != nil {
 		runErr = errors.Join(runErr, err)
 	}
 
@@ -269,8 +302,12 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		}
 	}
 	ok, fail, info := rec.Counts()
-	return Summary{Ops: ok + fail + info, OK: ok, Fail: fail, Info: info, Elapsed: elapsed, Quiescent: quiescent,
-		Faults: nem.injected, FaultsMissed: nem.missed, Retried: retried.Load()}, runErr
+	sum := Summary{Ops: ok + fail + info, OK: ok, Fail: fail, Info: info, Elapsed: elapsed, Quiescent: quiescent,
+		Faults: nem.injected, FaultsMissed: nem.missed, Retried: retried.Load()}
+	if cuts != nil {
+		sum.Barriers, sum.BarriersSkipped = cuts.taken.Load(), cuts.skipped.Load()
+	}
+	return sum, runErr
 }
 
 func durationText(cfg Config) string {

@@ -164,7 +164,7 @@ func TestAKilledRunLeavesAReadableHistory(t *testing.T) {
 		t.Fatalf("the history of a killed run does not read: %v", err)
 	}
 	// Everything up to the last complete line is there (the header aside).
-	if got := len(h.Events) + len(h.Audits); got != lines-1 {
+	if got := len(h.Events) + len(h.Audits) + len(h.Barriers); got != lines-1 {
 		t.Errorf("read %d events from %d complete lines after the header", got, lines-1)
 	}
 	v := histories.Check(h, histories.CheckOptions{})

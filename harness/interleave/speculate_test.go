@@ -1,0 +1,78 @@
+package interleave_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"jbcheck.dev/jbcheck/harness/interleave"
+)
+
+// TestSpeculationIsExact runs every schedule of every edge case twice — on
+// an engine that settles a lone lock wait at once (speculation) and on one
+// that waits for the deadlock detector first — and requires the same
+// transcript and outcome from both, choice for choice: speculation must
+// change nothing but the time a schedule takes. The deadlock case is where
+// the server finds a deadlock after a speculative grant; its run is made
+// again without speculating. Each case is walked depth-first, at most 120
+// schedules (the three-session cycle has about 400).
+func TestSpeculationIsExact(t *testing.T) {
+	fast := engine(t, interleave.Config{StuckTimeout: 20 * time.Second})
+	exact := engine(t, interleave.Config{StuckTimeout: 20 * time.Second, Conservative: true})
+	cases := append(slices.Clone(fidelityCases), struct {
+		name     string
+		sessions [][]string
+		choices  []int
+		want     []string
+	}{
+		name: "a three-session deadlock cycle",
+		sessions: [][]string{
+			{"BEGIN", "UPDATE t SET v = 1 WHERE id = 1", "UPDATE t SET v = 1 WHERE id = 2", "COMMIT"},
+			{"BEGIN", "UPDATE t SET v = 2 WHERE id = 2", "UPDATE t SET v = 2 WHERE id = 3", "COMMIT"},
+			{"BEGIN", "UPDATE t SET v = 3 WHERE id = 3", "UPDATE t SET v = 3 WHERE id = 1", "COMMIT"},
+		},
+	})
+	reruns := 0
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			setup := table + "; INSERT INTO t VALUES (3, 0)"
+			p := &sqlProgram{setup: setup, sessions: tc.sessions, final: "SELECT id, v FROM t ORDER BY id", reduce: true}
+			schedules := 0
+			var walk func(prefix []int)
+			walk = func(prefix []int) {
+				if t.Failed() || schedules >= 120 {
+					return
+				}
+				schedules++
+				run := func(e *interleave.Engine) *interleave.Result {
+					choices := interleave.Replay(slices.Clone(prefix))
+					res, err := e.Run(context.Background(), p, &choices)
+					if err != nil {
+						t.Fatalf("schedule %v: %v", prefix, err)
+					}
+					return res
+				}
+				want, got := run(exact), run(fast)
+				if got.Rerun {
+					reruns++
+				}
+				if !slices.Equal(want.Choices, got.Choices) || want.Outcome.Key != got.Outcome.Key ||
+					!slices.Equal(want.Transcript, got.Transcript) {
+					t.Errorf("schedule %v: speculation changed the run:\nwithout:\n%s\n%s\nwith:\n%s\n%s", prefix,
+						strings.Join(want.Transcript, "\n"), want.Outcome.Key, strings.Join(got.Transcript, "\n"), got.Outcome.Key)
+					return
+				}
+				for i := len(prefix); i < len(want.Points); i++ {
+					for alt := 1; alt < len(want.Points[i].Options); alt++ {
+						walk(append(slices.Clone(want.Choices[:i]), alt))
+					}
+				}
+			}
+			walk(nil)
+			t.Logf("%d schedules the same with and without speculation", schedules)
+		})
+	}
+	t.Logf("%d runs made again after a deadlock found past a speculative grant", reruns)
+}
