@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"jbcheck.dev/jbcheck/harness/fault"
+	"jbcheck.dev/jbcheck/harness/report"
 	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/histories"
 	"jbcheck.dev/jbcheck/model"
 )
 
@@ -22,7 +24,7 @@ func init() {
 		usage: `jbcheck explore (--variant NAME | --app CONFIG) --scenario SPEC [--world SPEC]
                [--strategy exhaustive|preempt=K|pct[=DEPTH]] [--max N] [--seed S]
                [--keep-going] [--no-reduce] [--audits N] [--faults LIST [--max-faults N]]
-               [--parallel N] [--out DIR] [--dsn DSN]
+               [--parallel N] [--out DIR] [--dsn DSN] [--shard I/N]
 
 Runs the scenario in schedule mode: every SQL statement of every client is a
 scheduling point and exactly one moves at a time, so each schedule is a pure
@@ -53,6 +55,15 @@ priorities, --max schedules, default 200). Reductions (BEGIN commutes with
 everything; clients with the same calls left and the same answers so far are
 interchangeable) are on unless --no-reduce.
 
+--out DIR (given, or with --shard) also gets the exploration's
+summary.json, junit.xml and index.html.
+--shard I/N (or $JBCHECK_SHARD, or a Kubernetes indexed Job's
+$JOB_COMPLETION_INDEX with $JBCHECK_SHARDS) explores only part I of N of the
+schedules — the same subtrees of the exploration in every run, pct's
+schedules by index (with the --seed every shard is given) — and
+` + "`jbcheck merge DIR...`" + ` adds the N reports up into the whole exploration's.
+--max is then each shard's own bound (pct: the whole run's schedules).
+
 Exit 0 when every schedule explored held, 1 on a violation, 2 on a usage or
 environment error (or an internal error: never a verdict).`,
 		run: runExplore,
@@ -77,6 +88,7 @@ func runExplore(ctx context.Context, args []string) error {
 	outDir := fs.String("out", "", "directory for the counterexample (default out/explore-VARIANT-TIME)")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
 	asJSON := fs.Bool("json", false, "print the report as JSON (docs/json.md)")
+	shardText := shardFlag(fs)
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -97,12 +109,17 @@ func runExplore(ctx context.Context, args []string) error {
 		}
 		*parallel = 1 // one service: a statement is the one moving participant's
 	}
+	seedGiven := *seed != 0
 	if *seed == 0 {
 		*seed = rand.Int64N(1<<31) + 1
 	}
 	strategy, err := schedule.ParseStrategy(*strategyText, *seed)
 	if err != nil {
 		return fmt.Errorf("%w: --strategy: %v", errUsage, err)
+	}
+	sh, err := resolveShard(*shardText, seedGiven || strategy.Name != "pct")
+	if err != nil {
+		return err
 	}
 	if *parallel < 1 {
 		return fmt.Errorf("%w: --parallel must be at least 1", errUsage)
@@ -120,6 +137,7 @@ func runExplore(ctx context.Context, args []string) error {
 		}
 		*parallel = 1 // a crash hits every lane's connections
 	}
+	writeSummary := *outDir != "" || sh.Sharded() // a report asked for, or a shard's to merge
 	if *outDir == "" {
 		*outDir = filepath.Join("out", fmt.Sprintf("explore-%s-%s", t.name(), time.Now().Format("20060102-150405")))
 	}
@@ -154,7 +172,7 @@ func runExplore(ctx context.Context, args []string) error {
 		}
 		progress = func(n int) { fmt.Fprintf(os.Stderr, "\r%d%s schedules ", n, total) }
 	}
-	rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: strategy, Max: *maxRuns, KeepGoing: *keepGoing, Progress: progress})
+	rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: strategy, Max: *maxRuns, KeepGoing: *keepGoing, Progress: progress, Shard: sh})
 	if progress != nil {
 		fmt.Fprintln(os.Stderr)
 	}
@@ -165,10 +183,31 @@ func runExplore(ctx context.Context, args []string) error {
 	if *noReduce {
 		reductions = "off"
 	}
-	if *asJSON {
-		return exploreAsJSON(t.name(), sc, strategy.String(), *seed, !*noReduce, rep, *outDir, *keepGoing)
+	// What decides the schedules run: the shards of one exploration agree
+	// on all of it (jbcheck merge checks).
+	options := map[string]string{"world": sc.World.String(), "strategy": strategy.String(), "reductions": reductions,
+		"audits": fmt.Sprint(*audits), "faults": *faultList, "max_faults": fmt.Sprint(*maxFaults), "max": fmt.Sprint(*maxRuns), "keep_going": fmt.Sprint(*keepGoing)}
+	summary := rep.Summary(t.name(), sc, options, sh, versionLine())
+	var ev histories.Files
+	if rep.Violation != nil {
+		if ev, err = schedule.WriteEvidence(*outDir, rep.Violation); err != nil {
+			return err
+		}
+		for _, f := range []string{ev.History, ev.Transcript, ev.Picture} {
+			if f != "" {
+				summary.Violation.Files = append(summary.Violation.Files, filepath.Base(f))
+			}
+		}
 	}
-	fmt.Printf("explore %s: %s\nworld: %s\nseed: %d\n", t.name(), sc, sc.World.String(), *seed)
+	if writeSummary {
+		if err := report.WriteExploration(*outDir, summary); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return exploreAsJSON(t.name(), sc, strategy.String(), *seed, !*noReduce, rep, ev, *keepGoing)
+	}
+	fmt.Printf("explore %s: %s\nworld: %s\nseed: %d%s\n", t.name(), sc, sc.World.String(), *seed, shardNote(sh))
 	fmt.Printf("strategy %s, reductions %s, up to %d mid-flight audits: %d schedules (%d statements) in %.2fs, %.0f schedules/s, %.0f statements/s; %d distinct outcomes\n",
 		strategy, reductions, *audits, rep.Explored, rep.Steps, rep.Elapsed.Seconds(), rep.SchedulesPerSecond(),
 		float64(rep.Steps)/rep.Elapsed.Seconds(), len(rep.Outcomes))
@@ -177,17 +216,16 @@ func runExplore(ctx context.Context, args []string) error {
 	}
 	if rep.Violation == nil {
 		if rep.Complete {
-			fmt.Println("verdict: every schedule the strategy allows was run, and every guarantee held in each")
+			fmt.Printf("verdict%s: every schedule the strategy allows%s was run, and every guarantee held in each\n", shardNote(sh), map[bool]string{true: " (this shard's share)"}[sh.Sharded()])
 		} else {
-			fmt.Println("verdict: every guarantee held in every schedule run (the strategy's space was not exhausted)")
+			fmt.Printf("verdict%s: every guarantee held in every schedule run (the strategy's space was not exhausted)\n", shardNote(sh))
+		}
+		if sh.Sharded() {
+			fmt.Printf("shard %s of the exploration: `jbcheck merge` with every shard's --out directory adds them up\n", sh)
 		}
 		return nil
 	}
 	res := rep.Violation
-	ev, err := schedule.WriteEvidence(*outDir, res)
-	if err != nil {
-		return err
-	}
 	fmt.Printf("\nVIOLATED %s in schedule %v (%d preemptions): %s\n\n%s\n\n",
 		guaranteeList(res.Verdict.Violated()), res.Choices, res.Preemptions(), res.Verdict.AnomalyNames(), strings.Join(res.Transcript, "\n"))
 	printAnomalies(os.Stdout, res.Verdict)

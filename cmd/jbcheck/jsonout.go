@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/histories"
 	"jbcheck.dev/jbcheck/model"
 )
 
@@ -74,17 +75,13 @@ func codes(gs []model.Guarantee) []string {
 	return out
 }
 
-// exploreAsJSON prints explore's report as JSON, writing the violating
-// schedule's files first; it returns errViolation on a violation.
-func exploreAsJSON(variant string, sc model.Scenario, strategy string, seed int64, reduce bool, rep *schedule.Report, outDir string, keepGoing bool) error {
+// exploreAsJSON prints explore's report as JSON, with the violating
+// schedule's files, ev; it returns errViolation on a violation.
+func exploreAsJSON(variant string, sc model.Scenario, strategy string, seed int64, reduce bool, rep *schedule.Report, ev histories.Files, keepGoing bool) error {
 	out := scheduleExploreJSON{Schema: jsonSchema, Variant: variant, Scenario: sc.String(), World: sc.World.String(), Strategy: strategy, Seed: seed,
 		Reductions: reduce, Schedules: rep.Explored, Statements: rep.Steps, Seconds: rep.Elapsed.Seconds(), Complete: rep.Complete,
 		Outcomes: len(rep.Outcomes), Passed: rep.Violation == nil}
 	if res := rep.Violation; res != nil {
-		ev, err := schedule.WriteEvidence(outDir, res)
-		if err != nil {
-			return err
-		}
 		out.Violated, out.Anomaly, out.Schedule = codes(res.Verdict.Violated()), res.Verdict.AnomalyNames(), res.Choices
 		out.History, out.Transcript, out.Picture = ev.History, ev.Transcript, ev.Picture
 		if keepGoing {

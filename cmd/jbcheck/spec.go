@@ -13,6 +13,7 @@ import (
 	"jbcheck.dev/jbcheck/harness/interleave"
 	"jbcheck.dev/jbcheck/harness/redact"
 	"jbcheck.dev/jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/harness/shard"
 	"jbcheck.dev/jbcheck/harness/spec"
 )
 
@@ -24,7 +25,7 @@ func init() {
              [--isolation LEVEL] [--out DIR] [--dsn DSN] FILE.spec
 jbcheck spec --explore [--strategy exhaustive|preempt=K|pct[=DEPTH]] [--max N] [--seed S]
              [--keep-going] [--no-reduce] [--check-serializable] [--final-query SQL]
-             [--isolation LEVEL] [--out DIR] [--json] [--dsn DSN] FILE.spec
+             [--isolation LEVEL] [--out DIR] [--json] [--dsn DSN] [--shard I/N] FILE.spec
 
 Reads an isolation test specification — the format of PostgreSQL's
 isolationtester: setup and teardown blocks, sessions with named SQL steps,
@@ -41,7 +42,10 @@ strategy allows (each session's steps in order, a blocked step waiting for
 its lock), groups the schedules by outcome — what every step printed and
 the final contents of the tables the setup created (or what --final-query
 reads) — and prints each outcome with its count and the permutation that
-replays it. --out DIR writes each outcome's transcript.
+replays it. --out DIR writes each outcome's transcript, and the
+exploration's summary.json, junit.xml and index.html. --shard I/N (or the
+environment, as in jbcheck explore) explores part I of N of the schedules;
+` + "`jbcheck merge DIR...`" + ` adds the N --out directories up (docs/scale-out.md).
 
 --check-serializable compares each outcome (each permutation, without
 --explore) with every serial order of its committed transactions, each run
@@ -64,6 +68,7 @@ type specFlags struct {
 	explore, check, keepGoing, noReduce, json         bool
 	max                                               int
 	seed                                              int64
+	shard                                             shard.Shard
 }
 
 func runSpec(ctx context.Context, args []string) error {
@@ -82,8 +87,12 @@ func runSpec(ctx context.Context, args []string) error {
 	fs.StringVar(&f.out, "out", "", "directory for the transcripts")
 	fs.BoolVar(&f.json, "json", false, "exploring: print the report as JSON")
 	fs.StringVar(&f.dsn, "dsn", "", "an existing server instead of the embedded one")
+	shardText := shardFlag(fs)
 	positional, err := parseFlags(fs, args, 1)
 	if err != nil {
+		return err
+	}
+	if f.shard, err = resolveShard(*shardText, f.seed != 0 || !strings.HasPrefix(f.strategy, "pct")); err != nil {
 		return err
 	}
 	path := positional[0]
@@ -151,8 +160,8 @@ func (f specFlags) checkCombinations() error {
 	switch {
 	case f.explore && f.replay != "":
 		return fmt.Errorf("%w: --replay runs one permutation and --explore all of them: choose one", errUsage)
-	case !f.explore && (f.keepGoing || f.noReduce || f.json || f.max != 0 || f.strategy != "exhaustive"):
-		return fmt.Errorf("%w: --strategy, --max, --keep-going, --no-reduce and --json go with --explore", errUsage)
+	case !f.explore && (f.keepGoing || f.noReduce || f.json || f.max != 0 || f.strategy != "exhaustive" || f.shard.Sharded()):
+		return fmt.Errorf("%w: --strategy, --max, --keep-going, --no-reduce, --json and --shard go with --explore", errUsage)
 	case f.finalQuery != "" && !f.explore && !f.check:
 		return fmt.Errorf("%w: --final-query goes with --explore or --check-serializable", errUsage)
 	case f.max < 0:

@@ -7,8 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
+	"jbcheck.dev/jbcheck/harness/report"
 	"jbcheck.dev/jbcheck/harness/spec"
 )
 
@@ -23,7 +26,7 @@ func (s *specRun) explore(ctx context.Context) error {
 	}
 	rep, err := s.runner.Explore(ctx, s.sp, spec.ExploreOptions{Strategy: s.strategy, Max: s.flags.max,
 		KeepGoing: s.flags.keepGoing, NoReduce: s.flags.noReduce, FinalQuery: s.flags.finalQuery,
-		Oracle: s.oracle, Progress: progress})
+		Oracle: s.oracle, Progress: progress, Shard: s.flags.shard})
 	if progress != nil {
 		fmt.Fprintln(os.Stderr)
 	}
@@ -78,8 +81,8 @@ func (s *specRun) printReport(w io.Writer, rep *spec.ExploreReport, shown *spec.
 	if s.iso != "" {
 		level = s.iso
 	}
-	fmt.Fprintf(w, "explore %s at %s: strategy %s, %d schedules (%d steps) in %.2fs; %d distinct outcomes\n",
-		s.path, level, rep.Strategy, rep.Explored, rep.Steps, rep.Elapsed.Seconds(), len(rep.Outcomes))
+	fmt.Fprintf(w, "explore %s at %s%s: strategy %s, %d schedules (%d steps) in %.2fs; %d distinct outcomes\n",
+		s.path, level, shardNote(s.flags.shard), rep.Strategy, rep.Explored, rep.Steps, rep.Elapsed.Seconds(), len(rep.Outcomes))
 	for i, o := range rep.Outcomes {
 		fmt.Fprintf(w, "\noutcome %d: %d %s", i+1, o.Count, plural(o.Count, "schedule", "schedules"))
 		if o.Verdict != nil {
@@ -159,7 +162,40 @@ func (s *specRun) writeOutcomes(ctx context.Context, rep *spec.ExploreReport, sh
 	}
 	var summary strings.Builder
 	s.printReport(&summary, rep, shown)
-	return os.WriteFile(filepath.Join(s.flags.out, "summary.txt"), []byte(summary.String()), 0o644)
+	if err := os.WriteFile(filepath.Join(s.flags.out, "summary.txt"), []byte(summary.String()), 0o644); err != nil {
+		return err
+	}
+	return report.WriteExploration(s.flags.out, s.exploration(rep, summary.String()))
+}
+
+// exploration is the exploration's summary.json, mergeable with its other
+// shards' (jbcheck merge): what decides the schedules run is in Options.
+func (s *specRun) exploration(rep *spec.ExploreReport, text string) report.Exploration {
+	x := report.Exploration{Schema: report.ExplorationSchema, Kind: "spec-explore", Target: s.path, Version: versionLine(), Shard: s.flags.shard.String(),
+		Options: map[string]string{"strategy": rep.Strategy.String(), "isolation": s.iso, "final_query": s.flags.finalQuery,
+			"check_serializable": fmt.Sprint(s.oracle != nil), "reductions": fmt.Sprint(!s.flags.noReduce), "max": fmt.Sprint(s.flags.max),
+			"keep_going": fmt.Sprint(s.flags.keepGoing)},
+		Started: time.Now().Add(-rep.Elapsed).UTC(), Seconds: rep.Elapsed.Seconds(), Schedules: rep.Explored, Statements: rep.Steps,
+		Complete: rep.Complete, Passed: rep.Violation == nil}
+	x.Verdict, _, _ = strings.Cut(text[strings.LastIndex(text, "verdict: ")+len("verdict: "):], "\n")
+	for _, o := range rep.Outcomes {
+		xo := report.ExploredOutcome{Key: o.Key, Schedules: o.Count, Replay: s.replayCommand(o.Permutation())}
+		if o.Verdict != nil {
+			xo.Verdict, xo.Violated = o.Verdict.Summary(), o.Verdict.Violated()
+		}
+		if xo.Violated {
+			x.Violating += o.Count
+		}
+		x.Outcomes = append(x.Outcomes, xo)
+	}
+	slices.SortFunc(x.Outcomes, func(a, b report.ExploredOutcome) int { return strings.Compare(a.Key, b.Key) })
+	if v := rep.Violation; v != nil {
+		x.Violation = &report.ExploredViolation{Schedule: v.Obs.Choices, Violated: []string{"serializability"}}
+		if v.Verdict != nil {
+			x.Violation.Anomaly = v.Verdict.Anomaly
+		}
+	}
+	return x
 }
 
 // exploreJSON is the machine-readable report of --explore --json.

@@ -20,6 +20,7 @@ func init() {
 		name:    "verify",
 		summary: "the release gate: correct variants hold everything, every bug variant is caught",
 		usage: `jbcheck verify [--out DIR] [--quick] [--variants A,B] [--seed S] [--parallel N] [--dsn DSN] [--json]
+               [--shard I/N]
 
 Proves two things at once, on the embedded PostgreSQL (or --dsn):
   - every correct variant keeps every guarantee: the schedule-mode rapid
@@ -49,7 +50,13 @@ release gate"). --json prints summary.json's content (docs/json.md).
 Exit 0 when the gate passes; 1 when a correct variant violated a guarantee,
 a check could not decide, or a bug variant escaped; 2 on a usage or
 environment error; 130 or 143 when interrupted (the report keeps the checks
-that finished).`,
+that finished).
+
+--shard I/N (or $JBCHECK_SHARD, or a Kubernetes indexed Job's
+$JOB_COMPLETION_INDEX with $JBCHECK_SHARDS) runs only every N-th check of
+the run's fixed order, from the I-th, with the --seed every shard is given;
+` + "`jbcheck merge DIR...`" + ` combines the N reports into the whole gate's
+(docs/scale-out.md).`,
 		run: runVerify,
 	})
 }
@@ -64,7 +71,12 @@ func runVerify(ctx context.Context, args []string) error {
 	parallel := fs.Int("parallel", runtime.NumCPU(), "exploration lanes")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
 	asJSON := fs.Bool("json", false, "print summary.json's content on standard output (docs/json.md); the progress goes to standard error")
+	shardText := shardFlag(fs)
 	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	sh, err := resolveShard(*shardText, *seed != 0)
+	if err != nil {
 		return err
 	}
 	if *parallel < 1 {
@@ -107,7 +119,7 @@ func runVerify(ctx context.Context, args []string) error {
 	}
 	// A first line before the server starts: a CI log shows the gate alive
 	// from its first second.
-	fmt.Fprintf(log, "jbcheck verify: %d variants, seed %d%s\n", len(ordered), *seed, map[bool]string{true: ", quick"}[*quick])
+	fmt.Fprintf(log, "jbcheck verify: %d variants, seed %d%s%s\n", len(ordered), *seed, map[bool]string{true: ", quick"}[*quick], shardNote(sh))
 	server, err := startServer(ctx, *dsn)
 	if err != nil {
 		return err
@@ -116,7 +128,8 @@ func runVerify(ctx context.Context, args []string) error {
 	fmt.Fprintf(log, "on %s\n", server)
 	progress := &verify.Progress{}
 	status := newGateStatus(log, progress)
-	g, err := verify.Run(ctx, verify.Options{Server: server, Variants: ordered, Quick: *quick, Seed: *seed, Lanes: *parallel, Out: *out, Log: status, Progress: progress})
+	g, err := verify.Run(ctx, verify.Options{Server: server, Variants: ordered, Quick: *quick, Seed: *seed, Lanes: *parallel, Out: *out, Log: status, Progress: progress,
+		Shard: sh, Version: versionLine()})
 	status.Close()
 	if *asJSON {
 		if jerr := printJSON(g); jerr != nil && err == nil {
@@ -126,7 +139,11 @@ func runVerify(ctx context.Context, args []string) error {
 	} else {
 		fmt.Println()
 		printMatrix(g)
-		fmt.Printf("\nreport: %s/index.html (summary.json, junit.xml)\n%s\n", *out, paint(os.Stdout, g.Verdict, g.Passed))
+		fmt.Printf("\nreport: %s/index.html (summary.json, junit.xml)\n", *out)
+		if sh.Sharded() {
+			fmt.Printf("shard %s of the gate: `jbcheck merge` with every shard's report directory gives the gate's verdict\n", sh)
+		}
+		fmt.Println(paint(os.Stdout, g.Verdict, g.Passed))
 	}
 	if err != nil {
 		return err

@@ -91,10 +91,10 @@ func (r *Recorder) Audit(world int64, read func() (model.Snapshot, error), quies
 }
 
 // Barrier reads a world with read and records it as a barrier: the caller
-// guarantees that no call of the world is in flight from before the stamp
-// until after the read (and that a background worker has caught up), so
+// guarantees that no call of the world is in flight from before the read
+// until after the stamp (and that a background worker has caught up), so
 // that the state read is the one every call before it left and every call
-// after it starts from (docs/segments.md). Stamped before the read.
+// after it starts from (docs/segments.md).
 func (r *Recorder) Barrier(world int64, read func() (model.Snapshot, error)) error {
 	at := r.clock(histories.Barrier)
 	snap, err := read()

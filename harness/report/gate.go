@@ -34,6 +34,16 @@ type Gate struct {
 	Checks   []Check   `json:"checks"`
 	Passed   bool      `json:"passed"`
 	Verdict  string    `json:"verdict"` // one line
+
+	// Version is the jbcheck build that ran the gate (jbcheck version).
+	Version string `json:"version,omitempty"`
+	// RunVariants are the variants the run checks, in order, and Total
+	// the number of its checks: every shard of one run has the same.
+	RunVariants []string `json:"run_variants,omitempty"`
+	Total       int      `json:"total_checks,omitempty"`
+	// Shard is "i/n" when this report holds one shard's checks (those
+	// whose Index the shard owns); jbcheck merge combines the n reports.
+	Shard string `json:"shard,omitempty"`
 }
 
 // Check is one check of one variant.
@@ -64,6 +74,10 @@ type Check struct {
 	// Error is set when the check could not run to the end (a fault of the
 	// harness or of its environment): it proves nothing either way.
 	Error string `json:"error,omitempty"`
+
+	// Index is the check's place in the run's fixed order of checks
+	// (variant by variant): a shard runs the indexes it owns.
+	Index int `json:"index"`
 }
 
 // Violated lists the guarantees the check found violated.
@@ -302,7 +316,7 @@ td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-al
 </style></head><body>
 <h1>jbcheck verify</h1>
 <p class="{{if .Passed}}pass{{else}}fail{{end}}">{{.Verdict}}</p>
-<p>Started {{.Started.Format "2006-01-02 15:04:05 MST"}}, {{printf "%.0f" .Seconds}} s{{if .Quick}}, quick{{end}}, seed {{.Seed}}, PostgreSQL {{.Postgres}}.
+<p>Started {{.Started.Format "2006-01-02 15:04:05 MST"}}, {{printf "%.0f" .Seconds}} s{{if .Quick}}, quick{{end}}{{with .Shard}}, shard {{.}}{{end}}, seed {{.Seed}}, PostgreSQL {{.Postgres}}.
 Machine-readable: <a href="summary.json">summary.json</a>, <a href="junit.xml">junit.xml</a>.</p>
 <h2>Matrix</h2>
 <p>A correct variant must hold every guarantee (green); a bug variant must be caught (its violated guarantees are the catch, green too).</p>

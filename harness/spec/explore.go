@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"jbcheck.dev/jbcheck/harness/interleave"
+	"jbcheck.dev/jbcheck/harness/shard"
 )
 
 // ExploreOptions tune an exploration.
@@ -21,6 +22,10 @@ type ExploreOptions struct {
 	// exploration unless KeepGoing.
 	Oracle   *Oracle
 	Progress func(explored int)
+	// Shard, when sharded, explores only this shard's part: n shards
+	// together run exactly the unsharded exploration's schedules
+	// (interleave.ExploreOptions.Shard).
+	Shard shard.Shard
 }
 
 // Outcome is one distinct outcome of an exploration.
@@ -66,6 +71,9 @@ func (r *Runner) Explore(ctx context.Context, sp *Spec, opts ExploreOptions) (*E
 	seen := map[string]*Outcome{}
 	p := &program{spec: sp, router: r.router, plan: plan, final: &finalState{Query: opts.FinalQuery},
 		reduce: !opts.NoReduce, timeout: r.opts.BlockTimeout, dirty: r.dirty}
+	// An outcome is judged when a schedule first has it, and counted when
+	// the exploration counts the schedule: a sharded exploration runs
+	// schedules it leaves to another shard to count.
 	p.judge = func(ctx context.Context, obs *Observation) (bool, error) {
 		o := seen[obs.Key()]
 		if o == nil {
@@ -78,16 +86,21 @@ func (r *Runner) Explore(ctx context.Context, sp *Spec, opts ExploreOptions) (*E
 				o.Verdict = v
 			}
 			seen[o.Key] = o
+		}
+		return o.Verdict.Violated(), nil
+	}
+	count := func(res *interleave.Result) {
+		o := seen[res.Outcome.Key]
+		if o.Count == 0 {
 			rep.Outcomes = append(rep.Outcomes, o)
 		}
 		o.Count++
 		if o.Verdict.Violated() && rep.Violation == nil {
 			rep.Violation = o
 		}
-		return o.Verdict.Violated(), nil
 	}
 	ir, err := interleave.Explore(ctx, []*interleave.Engine{r.engine}, p, interleave.ExploreOptions{
-		Strategy: opts.Strategy, Max: opts.Max, KeepGoing: opts.KeepGoing, Progress: opts.Progress})
+		Strategy: opts.Strategy, Max: opts.Max, KeepGoing: opts.KeepGoing, Progress: opts.Progress, Visit: count, Shard: opts.Shard})
 	r.dirty = p.dirty
 	r.cleanUp(ctx, sp)
 	rep.Report = ir

@@ -15,6 +15,7 @@ import (
 	"jbcheck.dev/jbcheck/harness/redact"
 	"jbcheck.dev/jbcheck/harness/report"
 	"jbcheck.dev/jbcheck/harness/schedule"
+	"jbcheck.dev/jbcheck/harness/shard"
 	"jbcheck.dev/jbcheck/histories"
 	"jbcheck.dev/jbcheck/model"
 )
@@ -29,6 +30,11 @@ type Options struct {
 	Out      string             // the report directory
 	Log      io.Writer          // one line per check as it ends
 	Progress *Progress          // the running check and its own progress, if set
+	// Shard, when sharded, runs only the checks whose index (in the run's
+	// fixed order: variant by variant, each variant's checks in order) the
+	// shard owns; n shards together run every check once (jbcheck merge).
+	Shard   shard.Shard
+	Version string // the jbcheck build, recorded in the report
 }
 
 // budget is how hard each check looks.
@@ -55,7 +61,8 @@ func budgetFor(quick bool) budget {
 // variant. An error means the gate could not run to the end (the report
 // holds what ran).
 func Run(ctx context.Context, o Options) (report.Gate, error) {
-	g := report.Gate{Schema: report.GateSchema, Started: time.Now().UTC(), Quick: o.Quick, Seed: o.Seed, Postgres: o.Server.Version()}
+	g := report.Gate{Schema: report.GateSchema, Started: time.Now().UTC(), Quick: o.Quick, Seed: o.Seed, Postgres: o.Server.Version(),
+		Version: o.Version, Shard: o.Shard.String()}
 	if err := Gateable(o.Variants); err != nil {
 		return g, err
 	}
@@ -63,7 +70,13 @@ func Run(ctx context.Context, o Options) (report.Gate, error) {
 	checks := 0
 	for _, v := range o.Variants {
 		r.width = max(r.width, len(v.Info().Name))
-		checks += len(r.checksFor(v))
+		g.RunVariants = append(g.RunVariants, v.Info().Name)
+		for range r.checksFor(v) {
+			if o.Shard.Owns(g.Total) {
+				checks++
+			}
+			g.Total++
+		}
 	}
 	o.Progress.start(checks)
 	var err error
@@ -89,14 +102,26 @@ type runner struct {
 	gate   *report.Gate
 	width  int // of the longest variant name, for the log's columns
 	broken int // checks that ended in an error
+	index  int // the next check's index in the run's order
 }
 
 // ErrBroken reports a gate some of whose checks could not run to the end:
 // the harness or its environment failed, which is no verdict on a variant.
 var ErrBroken = errors.New("internal error")
 
-// variant runs every check of v.
+// variant runs every check of v (that the shard owns).
 func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
+	checks, first := r.checksFor(v), r.index
+	r.index += len(checks)
+	mine := 0
+	for i := range checks {
+		if r.o.Shard.Owns(first + i) {
+			mine++
+		}
+	}
+	if mine == 0 {
+		return nil
+	}
 	execs, err := schedule.NewExecutors(ctx, r.o.Server, v, max(1, r.o.Lanes))
 	if err != nil {
 		return err
@@ -106,8 +131,10 @@ func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
 		e.Reduce = true
 		e.Command = "jbcheck verify"
 	}
-	checks := r.checksFor(v)
-	for _, check := range checks {
+	for i, check := range checks {
+		if !r.o.Shard.Owns(first + i) {
+			continue
+		}
 		start := time.Now()
 		r.o.Progress.begin(v.Info().Name, "")
 		c, err := check(ctx, v, execs)
@@ -118,7 +145,7 @@ func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
 			// as a pass.
 			return ctx.Err()
 		}
-		c.Variant, c.Correct, c.Seconds = v.Info().Name, v.Info().Correct(), time.Since(start).Seconds()
+		c.Variant, c.Correct, c.Seconds, c.Index = v.Info().Name, v.Info().Correct(), time.Since(start).Seconds(), first+i
 		c.Passed = passed(c)
 		if err != nil {
 			// Reported for this check; the gate goes on with the others
@@ -248,6 +275,10 @@ func held() map[model.Guarantee]histories.Status {
 	s[model.Durability], s[model.Atomicity] = histories.NotApplicable, histories.NotApplicable
 	return s
 }
+
+// Verdict is the one line of a gate whose checks all ran to their end —
+// the shards' reports merged (jbcheck merge), say.
+func Verdict(g report.Gate) (bool, string) { return verdict(g, nil) }
 
 // verdict is the gate's one line.
 func verdict(g report.Gate, err error) (bool, string) {
