@@ -96,6 +96,12 @@ $(REPRO): repro-%: postgres build
 	if [ $$status -eq 1 ]; then echo "make: reproduced $* (out/repro/$*/)"; \
 	else echo "make: $* did NOT reproduce (jbcheck replay exit $$status)"; exit 1; fi
 
+# make docs: regenerate what docs/ holds generated — the isolation-level
+# matrix of docs/guarantees.md (jbcheck help matrix; about two minutes).
+.PHONY: docs
+docs: postgres build
+	$(BIN) matrix --update docs/guarantees.md
+
 bench: postgres
 	$(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -count $(COUNT) ./...
 
