@@ -20,8 +20,11 @@ func shardFlag(fs *flag.FlagSet) *string {
 // itself would make each draw other work.
 func resolveShard(flagValue string, seedGiven bool) (shard.Shard, error) {
 	sh, err := shard.Resolve(flagValue, os.Getenv)
-	if err != nil {
+	if err != nil && flagValue != "" {
 		return sh, fmt.Errorf("%w: --shard: %v", errUsage, err)
+	}
+	if err != nil {
+		return sh, fmt.Errorf("%w: the shard the environment names: %v", errUsage, err)
 	}
 	if sh.Sharded() && !seedGiven {
 		return sh, fmt.Errorf("%w: shard %s: give --seed S, the same in every shard, so that every shard draws the same work", errUsage, sh)

@@ -40,11 +40,11 @@ func (h *hunter) property(ctx context.Context, end time.Time) error {
 		if caught == nil {
 			continue
 		}
-		found := time.Since(h.start)
-		h.logf("property round %d (seed %d) violated %v after %.1fs; shrunk", round, seed, caught.Drawn.Result.Verdict.Violated(), found.Seconds())
+		found := h.violated
+		h.res.Searched.Shrink = time.Since(h.start) - found
+		h.logf("property round %d (seed %d) violated %v after %.1fs; shrunk in %.1fs", round, seed, caught.Drawn.Result.Verdict.Violated(), found.Seconds(), h.res.Searched.Shrink.Seconds())
 		m := caught.Minimal
 		c := &Counterexample{Stage: "property", Found: found, Violated: m.Result.Verdict.Violated(), Scenario: m.Scenario, Result: m.Result, Shrunk: true, Seed: seed}
-		h.res.Searched.Shrink = time.Since(h.start) - found
 		return h.keep(c)
 	}
 	h.logf("property: %d rounds, %d schedules held (%.1fs)", h.res.Searched.Rounds, h.res.Searched.Schedules, time.Since(start).Seconds())
