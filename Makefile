@@ -11,7 +11,7 @@ BIN        := bin/jbcheck
 BENCH      ?= .
 COUNT      ?= 5
 
-.PHONY: all build test verify bench lint postgres chromium node clean
+.PHONY: all build test verify bench lint postgres chromium node node-service clean
 
 all: build
 
@@ -66,12 +66,17 @@ node:
 		exit 2; \
 	fi
 
+# The example application's dependencies (examples/node-service: node-postgres,
+# from package-lock.json), for harness/app's tests and `jbcheck explore --app`.
+node-service: node
+	cd examples/node-service && npm ci --no-audit --no-fund --loglevel=error
+
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-test: postgres chromium node lint
+test: postgres chromium node node-service lint
 	$(GO) test -race -count=1 ./...
 
 # The release gate: every correct variant holds every guarantee, every bug
@@ -90,6 +95,12 @@ $(REPRO): repro-%: postgres build
 	@$(BIN) replay --out out/repro/$* histories/corpus/$*.jsonl; status=$$?; \
 	if [ $$status -eq 1 ]; then echo "make: reproduced $* (out/repro/$*/)"; \
 	else echo "make: $* did NOT reproduce (jbcheck replay exit $$status)"; exit 1; fi
+
+# make docs: regenerate what docs/ holds generated — the isolation-level
+# matrix of docs/guarantees.md (jbcheck help matrix; about two minutes).
+.PHONY: docs
+docs: postgres build
+	$(BIN) matrix --update docs/guarantees.md
 
 bench: postgres
 	$(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -count $(COUNT) ./...

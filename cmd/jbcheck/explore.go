@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"jbcheck.dev/jbcheck/harness/fault"
-	"jbcheck.dev/jbcheck/harness/protocol"
 	"jbcheck.dev/jbcheck/harness/report"
 	"jbcheck.dev/jbcheck/harness/schedule"
 	"jbcheck.dev/jbcheck/histories"
@@ -22,7 +21,7 @@ func init() {
 	register(command{
 		name:    "explore",
 		summary: "run a scenario under every interleaving of its SQL statements (schedule mode)",
-		usage: `jbcheck explore --variant NAME --scenario SPEC [--world SPEC]
+		usage: `jbcheck explore (--variant NAME | --app CONFIG) --scenario SPEC [--world SPEC]
                [--strategy exhaustive|preempt=K|pct[=DEPTH]] [--max N] [--seed S]
                [--keep-going] [--no-reduce] [--audits N] [--faults LIST [--max-faults N]]
                [--parallel N] [--out DIR] [--dsn DSN] [--shard I/N]
@@ -33,6 +32,10 @@ function of (scenario, choices) and replays exactly. Each schedule is checked
 (linearizability, I1–I6, and with faults D and A); the first violation stops
 the exploration and writes its history.jsonl, transcript.txt and history.html
 to DIR.
+
+With --app CONFIG the clients are HTTP calls to a real application, whose
+SQL reaches PostgreSQL through jbcheck's relay, one statement per step
+(docs/real-apps.md); it runs on one lane, without faults.
 
   --audits N      a schedule may take N audits between two statements of a
                   call, explored like preemptions (a state only mid-call)
@@ -69,7 +72,8 @@ environment error (or an internal error: never a verdict).`,
 
 func runExplore(ctx context.Context, args []string) error {
 	fs := newFlagSet("explore")
-	variantName := fs.String("variant", "", "the variant (see `jbcheck variants`); required")
+	variantName := fs.String("variant", "", "the variant (see `jbcheck variants`); this or --app")
+	appPath := appFlag(fs)
 	spec := fs.String("scenario", "", "what each client does; required")
 	worldSpec := fs.String("world", "", "the world (default: from the scenario's names)")
 	strategyText := fs.String("strategy", "exhaustive", "exhaustive, preempt=K or pct[=DEPTH]")
@@ -88,16 +92,22 @@ func runExplore(ctx context.Context, args []string) error {
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if *variantName == "" || *spec == "" {
-		return fmt.Errorf("%w: explore needs --variant and --scenario (run `jbcheck help explore`)", errUsage)
-	}
-	v, err := protocol.Lookup(*variantName)
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+	if (*variantName == "" && *appPath == "") || *spec == "" {
+		return fmt.Errorf("%w: explore needs --variant (or --app) and --scenario (run `jbcheck help explore`)", errUsage)
 	}
 	sc, err := model.ParseScenario(*spec, *worldSpec)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	t, err := loadTarget(*variantName, *appPath, &sc)
+	if err != nil {
+		return err
+	}
+	if t.app != nil {
+		if *faultList != "" {
+			return fmt.Errorf("%w: --faults with --app: an application's connections are the relay's, and faults are not scheduled on them", errUsage)
+		}
+		*parallel = 1 // one service: a statement is the one moving participant's
 	}
 	seedGiven := *seed != 0
 	if *seed == 0 {
@@ -129,7 +139,7 @@ func runExplore(ctx context.Context, args []string) error {
 	}
 	writeSummary := *outDir != "" || sh.Sharded() // a report asked for, or a shard's to merge
 	if *outDir == "" {
-		*outDir = filepath.Join("out", fmt.Sprintf("explore-%s-%s", v.Info().Name, time.Now().Format("20060102-150405")))
+		*outDir = filepath.Join("out", fmt.Sprintf("explore-%s-%s", t.name(), time.Now().Format("20060102-150405")))
 	}
 	out, err := openOutput(*outDir)
 	if err != nil {
@@ -141,11 +151,11 @@ func runExplore(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stopServer(server)
-	execs, err := schedule.NewExecutors(ctx, server, v, *parallel)
+	execs, closeExecs, err := t.executors(ctx, server, *parallel)
 	if err != nil {
 		return err
 	}
-	defer schedule.CloseAll(execs)
+	defer closeExecs()
 	for _, exec := range execs {
 		exec.Reduce = !*noReduce
 		exec.Audits = *audits
@@ -177,7 +187,7 @@ func runExplore(ctx context.Context, args []string) error {
 	// on all of it (jbcheck merge checks).
 	options := map[string]string{"world": sc.World.String(), "strategy": strategy.String(), "reductions": reductions,
 		"audits": fmt.Sprint(*audits), "faults": *faultList, "max_faults": fmt.Sprint(*maxFaults), "max": fmt.Sprint(*maxRuns), "keep_going": fmt.Sprint(*keepGoing)}
-	summary := rep.Summary(v.Info().Name, sc, options, sh, versionLine())
+	summary := rep.Summary(t.name(), sc, options, sh, versionLine())
 	var ev histories.Files
 	if rep.Violation != nil {
 		if ev, err = schedule.WriteEvidence(*outDir, rep.Violation); err != nil {
@@ -195,9 +205,9 @@ func runExplore(ctx context.Context, args []string) error {
 		}
 	}
 	if *asJSON {
-		return exploreAsJSON(v.Info().Name, sc, strategy.String(), *seed, !*noReduce, rep, ev, *keepGoing)
+		return exploreAsJSON(t.name(), sc, strategy.String(), *seed, !*noReduce, rep, ev, *keepGoing)
 	}
-	fmt.Printf("explore %s: %s\nworld: %s\nseed: %d%s\n", v.Info().Name, sc, sc.World.String(), *seed, shardNote(sh))
+	fmt.Printf("explore %s: %s\nworld: %s\nseed: %d%s\n", t.name(), sc, sc.World.String(), *seed, shardNote(sh))
 	fmt.Printf("strategy %s, reductions %s, up to %d mid-flight audits: %d schedules (%d statements) in %.2fs, %.0f schedules/s, %.0f statements/s; %d distinct outcomes\n",
 		strategy, reductions, *audits, rep.Explored, rep.Steps, rep.Elapsed.Seconds(), rep.SchedulesPerSecond(),
 		float64(rep.Steps)/rep.Elapsed.Seconds(), len(rep.Outcomes))
@@ -222,7 +232,7 @@ func runExplore(ctx context.Context, args []string) error {
 	for _, f := range res.Verdict.Findings {
 		fmt.Printf("%s %s: %s\n", f.Guarantee, f.Status, f.Detail)
 	}
-	fmt.Printf("\nhistory:    %s\ntranscript: %s\npicture:    %s\nreplay:     jbcheck replay %s\n", ev.History, ev.Transcript, ev.Picture, ev.History)
+	fmt.Printf("\nhistory:    %s\ntranscript: %s\npicture:    %s\nreplay:     jbcheck replay %s%s\n", ev.History, ev.Transcript, ev.Picture, appArg(*appPath), ev.History)
 	if *keepGoing {
 		fmt.Printf("%d of %d schedules violated a guarantee\n", len(rep.Violating), rep.Explored)
 	}

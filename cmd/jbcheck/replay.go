@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"jbcheck.dev/jbcheck/harness/interleave"
-	"jbcheck.dev/jbcheck/harness/protocol"
 	"jbcheck.dev/jbcheck/harness/schedule"
 	"jbcheck.dev/jbcheck/histories"
 )
@@ -16,12 +15,13 @@ func init() {
 	register(command{
 		name:    "replay",
 		summary: "re-run a schedule-mode history and compare what happens",
-		usage: `jbcheck replay [--variant NAME] [--out DIR] [--dsn DSN] FILE
+		usage: `jbcheck replay [--variant NAME | --app CONFIG] [--out DIR] [--dsn DSN] FILE
 
 Re-runs the scenario and schedule recorded in FILE (a history written by
 jbcheck explore) on a fresh database — against another variant with
 --variant — and says whether every client got the same answers and whether
-every guarantee held. The new run's files go to DIR (default: a new
+every guarantee held. A history of an application (jbcheck explore --app)
+replays against the application its --app CONFIG starts. The new run's files go to DIR (default: a new
 temporary directory, printed); never next to FILE.
 
 Exit 0 when every guarantee held, 1 when one did not, 2 on a usage error.`,
@@ -32,6 +32,7 @@ Exit 0 when every guarantee held, 1 when one did not, 2 on a usage error.`,
 func runReplay(ctx context.Context, args []string) error {
 	fs := newFlagSet("replay")
 	variantName := fs.String("variant", "", "run against this variant instead of the recorded one")
+	appPath := appFlag(fs)
 	outDir := fs.String("out", "", "directory for the new run's files")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
 	asJSON := fs.Bool("json", false, "print the verdict as JSON (docs/json.md)")
@@ -50,9 +51,12 @@ func runReplay(ctx context.Context, args []string) error {
 	if *variantName != "" {
 		name = *variantName
 	}
-	v, err := protocol.Lookup(name)
+	if *appPath != "" {
+		name = ""
+	}
+	t, err := loadTarget(name, *appPath, &sc)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err
 	}
 	if *outDir == "" {
 		if *outDir, err = os.MkdirTemp("", "jbcheck-replay-"); err != nil {
@@ -69,11 +73,12 @@ func runReplay(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stopServer(server)
-	exec, err := schedule.NewExecutor(ctx, server, v, 0)
+	execs, closeExecs, err := t.executors(ctx, server, 1)
 	if err != nil {
 		return err
 	}
-	defer exec.Close()
+	defer closeExecs()
+	exec := execs[0]
 	if err := exec.Recorded(recorded); err != nil {
 		return err
 	}
@@ -89,11 +94,11 @@ func runReplay(ctx context.Context, args []string) error {
 	}
 	same := res.Outcome == schedule.Outcome(h)
 	if *asJSON {
-		summary := map[string]any{"replayed": path, "variant": v.Info().Name, "scenario": sc.String(), "schedule": res.Choices,
+		summary := map[string]any{"replayed": path, "variant": t.name(), "scenario": sc.String(), "schedule": res.Choices,
 			"steps": res.Steps, "same_outcome": same, "out": *outDir, "transcript": ev.Transcript}
 		return finishVerdict(res.Verdict, ev.History, ev.Picture, true, summary)
 	}
-	fmt.Printf("replay of %s against %s: %s\nschedule %v, %d steps\n", path, v.Info().Name, sc, res.Choices, res.Steps)
+	fmt.Printf("replay of %s against %s: %s\nschedule %v, %d steps\n", path, t.name(), sc, res.Choices, res.Steps)
 	if same {
 		fmt.Println("outcomes: the same as recorded, call for call, and the same final state")
 	} else {

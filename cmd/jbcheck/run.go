@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"jbcheck.dev/jbcheck/harness/app"
 	"jbcheck.dev/jbcheck/harness/fault"
 	"jbcheck.dev/jbcheck/harness/postgres"
-	"jbcheck.dev/jbcheck/harness/protocol"
 	"jbcheck.dev/jbcheck/harness/stress"
 	"jbcheck.dev/jbcheck/harness/workload"
 	"jbcheck.dev/jbcheck/histories"
@@ -22,7 +22,7 @@ func init() {
 	register(command{
 		name:    "run",
 		summary: "stress a variant with concurrent clients, record the history, check it",
-		usage: `jbcheck run --variant NAME [--clients N] [--worlds N] [--ops N | --duration D]
+		usage: `jbcheck run (--variant NAME | --app CONFIG) [--clients N] [--worlds N] [--ops N | --duration D]
             [--seed S] [--mix OP=W,...] [--faults LIST [--fault-interval D]]
             [--out DIR] [--dsn DSN] [--json]
 
@@ -38,6 +38,12 @@ violation, DIR/history.html shows the violating world. Ctrl-C stops the run
 cleanly: the history is complete up to that point and is still checked,
 and the exit status is 130 (143 for SIGTERM) whatever it shows: an
 interrupted run is not a pass.
+
+With --app CONFIG the clients are HTTP calls to a real application
+(docs/real-apps.md), its SQL passed through jbcheck's relay unheld; its
+background job is triggered every --worker-interval (50ms), and at the end
+until two rounds change nothing. The operations it lacks are left out of
+the mix; --faults does not apply.
 
 --faults kill,crash,lose-reply,cancel,pause runs a nemesis that injects one
 of them every --fault-interval (1s), drawn with the seed: crash and pause
@@ -59,7 +65,8 @@ on the command line, ps shows it to every local user.`,
 
 func runRun(ctx context.Context, args []string) error {
 	fs := newFlagSet("run")
-	variantName := fs.String("variant", "", "the variant to run (see `jbcheck variants`); required")
+	variantName := fs.String("variant", "", "the variant to run (see `jbcheck variants`); this or --app")
+	appPath := appFlag(fs)
 	clients := fs.Int("clients", 8, fmt.Sprintf("concurrent clients, each with its own connection (1 to %d)", maxClients))
 	worlds := fs.Int("worlds", 4, "worlds the clients share (fewer worlds, more contention)")
 	ops := fs.Int("ops", 4000, "operations to run in all (not with --duration)")
@@ -76,12 +83,15 @@ func runRun(ctx context.Context, args []string) error {
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if *variantName == "" {
-		return fmt.Errorf("%w: run needs --variant NAME (see `jbcheck variants`)", errUsage)
+	if *variantName == "" && *appPath == "" {
+		return fmt.Errorf("%w: run needs --variant NAME (see `jbcheck variants`) or --app CONFIG", errUsage)
 	}
-	v, err := protocol.Lookup(*variantName)
+	t, err := loadTarget(*variantName, *appPath, nil)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err
+	}
+	if t.app != nil && *faultList != "" {
+		return fmt.Errorf("%w: --faults with --app: the faults act on jbcheck's own connections, an application's are its own", errUsage)
 	}
 	mix, err := workload.ParseMix(*mixText)
 	if err != nil {
@@ -101,7 +111,7 @@ func runRun(ctx context.Context, args []string) error {
 		*seed = time.Now().UnixNano() % 1_000_000
 	}
 	if *outDir == "" {
-		*outDir = filepath.Join("out", fmt.Sprintf("%s-%s", v.Info().Name, time.Now().Format("20060102-150405")))
+		*outDir = filepath.Join("out", fmt.Sprintf("%s-%s", t.name(), time.Now().Format("20060102-150405")))
 	}
 	out, err := openOutput(*outDir)
 	if err != nil {
@@ -126,7 +136,7 @@ func runRun(ctx context.Context, args []string) error {
 		}
 	}
 	progress := os.Stderr
-	fmt.Fprintf(progress, "jbcheck: %s on %s, %d clients, %d worlds, seed %d\n", v.Info().Name, server, *clients, *worlds, *seed)
+	fmt.Fprintf(progress, "jbcheck: %s on %s, %d clients, %d worlds, seed %d\n", t.name(), server, *clients, *worlds, *seed)
 	var onProgress func(int64)
 	if isTerminal(os.Stderr) {
 		start := time.Now()
@@ -141,11 +151,18 @@ func runRun(ctx context.Context, args []string) error {
 			fmt.Fprintf(progress, "\r%d operations%s, %.0f/s ", done, of, float64(done)/time.Since(start).Seconds())
 		}
 	}
-	summary, runErr := stress.Run(ctx, stress.Config{
-		Server: server, Variant: v, Clients: *clients, Worlds: *worlds, Ops: *ops, Duration: *duration,
-		Seed: *seed, Mix: mix, WorkerInterval: *workerInterval, History: file, Progress: onProgress,
-		Command: commandLine("run", args), Faults: faults, FaultInterval: *faultInterval,
-	})
+	var summary stress.Summary
+	var runErr error
+	if t.app != nil {
+		summary, runErr = stressApp(ctx, server, t.app, app.Stress{Clients: *clients, Worlds: *worlds, Ops: *ops, Duration: *duration,
+			Seed: *seed, Mix: mix, JobInterval: *workerInterval, History: file, Command: commandLine("run", args)})
+	} else {
+		summary, runErr = stress.Run(ctx, stress.Config{
+			Server: server, Variant: t.variant, Clients: *clients, Worlds: *worlds, Ops: *ops, Duration: *duration,
+			Seed: *seed, Mix: mix, WorkerInterval: *workerInterval, History: file, Progress: onProgress,
+			Command: commandLine("run", args), Faults: faults, FaultInterval: *faultInterval,
+		})
+	}
 	if onProgress != nil {
 		fmt.Fprintln(progress)
 	}
@@ -174,7 +191,7 @@ func runRun(ctx context.Context, args []string) error {
 	}
 	if !*asJSON {
 		fmt.Printf("%s: %d operations in %.2fs (%.0f ops/s): %d ok, %d fail, %d info\nhistory: %s (%d barriers: %d segments checked)\n",
-			v.Info().Name, summary.Ops, summary.Elapsed.Seconds(), summary.OpsPerSecond(), summary.OK, summary.Fail, summary.Info, historyPath,
+			t.name(), summary.Ops, summary.Elapsed.Seconds(), summary.OpsPerSecond(), summary.OK, summary.Fail, summary.Info, historyPath,
 			summary.Barriers, v2.Segments)
 		fmt.Printf("plot: %s\n", plot)
 		if len(faults) > 0 {
@@ -182,7 +199,7 @@ func runRun(ctx context.Context, args []string) error {
 		}
 	}
 	fields := map[string]any{
-		"variant": v.Info().Name, "seed": *seed, "ops": summary.Ops, "ok": summary.OK, "fail": summary.Fail, "info": summary.Info,
+		"variant": t.name(), "seed": *seed, "ops": summary.Ops, "ok": summary.OK, "fail": summary.Fail, "info": summary.Info,
 		"seconds": summary.Elapsed.Seconds(), "ops_per_second": summary.OpsPerSecond(),
 		"barriers": summary.Barriers, "segments": v2.Segments,
 	}

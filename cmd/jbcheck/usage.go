@@ -93,7 +93,7 @@ func writeUsage(w io.Writer, fs *flag.FlagSet) {
 
 // stringKinds name what the common string flags take.
 var stringKinds = map[string]string{"out": "DIR", "dsn": "DSN", "variant": "NAME", "variants": "A,B", "scenario": "CALLS",
-	"world": "WORLD", "strategy": "STRATEGY", "faults": "LIST", "mix": "OP=W,...", "isolation": "LEVEL", "shard": "I/N"}
+	"world": "WORLD", "strategy": "STRATEGY", "faults": "LIST", "mix": "OP=W,...", "isolation": "LEVEL", "shard": "I/N", "update": "FILE"}
 
 // flagKind names what a flag takes: "" for a switch.
 func flagKind(f *flag.Flag) string {

@@ -27,8 +27,9 @@ Proves two things at once, on the embedded PostgreSQL (or --dsn):
     property, the sequential (differential) property, bounded exploration of
     the standard scenarios — both original flaky tests among them — and a
     stress run;
-  - the harness still catches every bug variant (the mutation matrix): the
-    property, the bug's standard scenario and a stress run must each catch it.
+  - the harness still catches every bug variant (the mutation matrix): a hunt
+    with no scenario given (drawn scenarios and schedules, then stress) and
+    the bug's standard scenario, if it has one, must each catch it.
 Prints one line per check as it ends, the matrix (variant × guarantee, and
 each variant's result: holds or caught) and a one-line verdict. On a
 terminal a status line shows check n of N, the running check's progress,
@@ -42,8 +43,12 @@ A second run into DIR removes what the first wrote there (listed in
 DIR/.jbcheck-output) and nothing else; a DIR holding other files and no such
 list is refused.
 
---quick cuts every budget; --variants checks only the variants named (a bug
-variant without a standard scenario is refused). The time it takes:
+--quick cuts every budget; --variants checks only the variants named. A bug
+variant is hunted with no scenario given (jbcheck hunt's search, fixed
+seeds), so one without a standard scenario is gated too. The race-coverage
+table of every search is printed at the end; a correct variant whose
+property or stress never reached a race window its scenario set can reach
+fails the gate (its guarantees undecided: docs/hunting.md). The time it takes:
 2 min 42 s, --quick 1 min 28 s, on 2 idle cores (docs/performance.md, "The
 release gate"). --json prints summary.json's content (docs/json.md).
 
@@ -101,9 +106,6 @@ func runVerify(ctx context.Context, args []string) error {
 				ordered = append(ordered, v)
 			}
 		}
-	}
-	if err := verify.Gateable(ordered); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if *seed == 0 {
 		*seed = rand.Uint64N(1<<31) + 1

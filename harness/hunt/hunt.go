@@ -1,7 +1,6 @@
 package hunt
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -174,6 +173,9 @@ type hunter struct {
 	execs []*schedule.Executor
 	res   Result
 	drawn map[string]model.Scenario // distinct scenarios drawn, by text
+	// violated is when the first violating schedule ended (rapid's
+	// shrinking and Minimize come after it).
+	violated time.Duration
 }
 
 func (h *hunter) logf(format string, args ...any) {
@@ -198,12 +200,11 @@ func (h *hunter) finish() Result {
 // observe counts one schedule-mode run: its scenario and its windows.
 func (h *hunter) observe(sc model.Scenario, res *schedule.Result) {
 	h.res.Searched.Schedules++
-	h.drawn[sc.String()+" | "+sc.World.String()] = sc
-	hist, err := histories.Read(bytes.NewReader(res.History), "schedule")
-	if err != nil {
-		return // the run's own check read it; a history it wrote is well-formed
+	if h.violated == 0 && len(res.Verdict.Violated()) > 0 {
+		h.violated = time.Since(h.start)
 	}
-	h.res.Coverage.Add(coverage.Observe(hist, res.Transcript, nil))
+	h.drawn[sc.String()+" | "+sc.World.String()] = sc
+	h.res.Coverage.Add(coverage.ObserveSchedule(res.History, res.Transcript))
 }
 
 // Line is the one-line account of a hunt: the violation, or what held.

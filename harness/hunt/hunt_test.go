@@ -11,6 +11,7 @@ import (
 	"jbcheck.dev/jbcheck/harness/hunt"
 	"jbcheck.dev/jbcheck/harness/pgtest"
 	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/shard"
 	"jbcheck.dev/jbcheck/histories"
 )
 
@@ -76,5 +77,26 @@ func TestHuntOfACorrectVariantSaysWhatItSearched(t *testing.T) {
 	}
 	if res.Coverage.Reachable[coverage.WorkerRound] {
 		t.Errorf("worker-round reachable for a variant without a worker:\n%s", res.Coverage)
+	}
+}
+
+// TestHuntShardsSplitTheRounds: of four rounds and two stress runs, shard
+// 2/2 runs rounds 1 and 3 and stress run 1 — half of each — and a hunt
+// with the same seed and shard draws the same scenarios again.
+func TestHuntShardsSplitTheRounds(t *testing.T) {
+	run := func() hunt.Result {
+		res, err := hunt.Run(context.Background(), hunt.Options{Server: pgtest.Server(t), Variant: variant(t, "locking"), Budget: time.Minute,
+			Shard: shard.Shard{I: 2, N: 2}, Seed: 5, MaxRounds: 4, Draws: 10, MaxStressRuns: 2, StressRun: time.Second, Lanes: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	a, b := run(), run()
+	if s := a.Searched; a.Violated || s.Rounds != 2 || s.Schedules != 20 || s.StressRuns != 1 {
+		t.Fatalf("shard 2/2: %+v", s)
+	}
+	if a.Searched.Scenarios != b.Searched.Scenarios {
+		t.Errorf("the same shard drew %d, then %d distinct scenarios", a.Searched.Scenarios, b.Searched.Scenarios)
 	}
 }

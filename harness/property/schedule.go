@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,18 +24,35 @@ import (
 // script) and most are symmetric, like the original flaky tests (N clients
 // making the same join at once): every client runs the same calls, on the
 // same user or each on the next user (two users joining a one-seat group).
-// Shrinking goes toward fewer clients and calls, symmetric scenarios, one
-// user, rich users, the first theme and amounts near the opening balance.
+// Every world and call parameter reaches its edges (workload.EdgeOdds: fee
+// 0, capacity 1 and 0, opening balance 0 or exactly the fee, amounts of
+// exactly the balance, one user for every client, three groups). Shrinking
+// goes toward fewer clients and calls, symmetric scenarios, the edges, rich
+// users, the first theme and amounts near the opening balance.
 func Scenarios() *rapid.Generator[model.Scenario] {
+	return ScenariosOf(Shape{})
+}
+
+// Shape changes what Scenarios draws; the zero Shape is Scenarios.
+type Shape struct {
+	// Apart gives every client a user and a group of its own: clients
+	// never meet on a row. It breaks the generator on purpose, for the test
+	// that sees the gate's race coverage catch a search gone blind.
+	Apart bool
+}
+
+// ScenariosOf draws scenarios as Scenarios does, changed as s says.
+func ScenariosOf(s Shape) *rapid.Generator[model.Scenario] {
 	return rapid.Custom(func(t *rapid.T) model.Scenario {
 		th := theme(rapid.IntRange(0, int(themes)-1).Draw(t, "theme"))
-		w := model.World{Groups: []model.Group{{Name: "g0", Capacity: rapid.IntRange(1, 2).Draw(t, "capacity"), Fee: 10}}}
-		minUsers := 1
+		ws := workload.WorldShape{Users: [2]int{1, 2}, Groups: [2]int{1, 1}, ManyGroups: 3, Capacity: [2]int{1, 2},
+			Fees: []int64{10}, Openings: []int64{100, 60, 20}}
 		if th == transfers {
-			minUsers = 2
+			ws.Users[0] = 2
 		}
-		for i := range rapid.IntRange(minUsers, 2).Draw(t, "users") {
-			w.Users = append(w.Users, model.User{Name: fmt.Sprintf("u%d", i), Opening: rapid.SampledFrom([]int64{100, 60, 20, 0}).Draw(t, "opening")})
+		w := workload.BuildWorld(t, ws)
+		if s.Apart {
+			return apart(t, w, th)
 		}
 		n := rapid.IntRange(1, 3).Draw(t, "clients")
 		// 0: every client runs the first client's calls; 1: each on the
@@ -53,6 +71,21 @@ func Scenarios() *rapid.Generator[model.Scenario] {
 		}
 		return model.Scenario{World: w, Clients: clients}
 	})
+}
+
+// apart is a scenario of one to three clients, each with a user and a
+// group of its own (the broken generator of Shape.Apart).
+func apart(t *rapid.T, w model.World, th theme) model.Scenario {
+	n := rapid.IntRange(1, 3).Draw(t, "clients")
+	world := model.World{}
+	var clients [][]model.Input
+	for i := range n {
+		own := model.World{Users: []model.User{{Name: fmt.Sprintf("u%d", i), Opening: w.Users[0].Opening}},
+			Groups: []model.Group{{Name: fmt.Sprintf("g%d", i), Capacity: w.Groups[0].Capacity, Fee: w.Groups[0].Fee}}}
+		world.Users, world.Groups = append(world.Users, own.Users...), append(world.Groups, own.Groups...)
+		clients = append(clients, script(t, own, th))
+	}
+	return model.Scenario{World: world, Clients: clients}
 }
 
 // theme is a way for clients to meet on the same rows.
@@ -146,9 +179,10 @@ func Guarantees(ctx context.Context, e *schedule.Executor, failing func(Countere
 type Search struct {
 	// Scenarios draws the scenarios (nil: Scenarios()).
 	Scenarios *rapid.Generator[model.Scenario]
-	// Crash adds a server crash to the faults a schedule may draw: a bug
-	// only a crash reveals (an acknowledged write lost) needs one, at the
-	// cost of a restart per crash drawn.
+	// Crash adds a server crash to the faults a schedule may draw, and
+	// draws a fault in every other schedule instead of one in five: a bug
+	// only faults reveal (an acknowledged write lost to a crash) needs one,
+	// at the cost of a restart per crash drawn.
 	Crash bool
 	// Deadline, if set, ends the search: draws that start after it pass
 	// without running, so a round ends within one schedule of it.
@@ -166,7 +200,7 @@ func (s Search) Guarantees(ctx context.Context, e *schedule.Executor, failing fu
 	}
 	return func(t *rapid.T) {
 		sc := scenarios.Draw(t, "scenario")
-		if f := Faults(menu).Draw(t, "faults"); f != nil {
+		if f := faults(menu, s.Crash).Draw(t, "faults"); f != nil {
 			if err := e.SetFaults([]fault.Fault{f}, 1); err != nil {
 				t.Fatalf("%v", err)
 			}
@@ -222,13 +256,21 @@ func faultMenu(e *schedule.Executor, crash bool) []fault.Fault {
 // Faults draws the fault a schedule may inject, if any: none most of the
 // time (a crash costs a restart), otherwise one of menu, at one point of
 // the schedule the schedule's choices decide. It shrinks toward none.
-func Faults(menu []fault.Fault) *rapid.Generator[fault.Fault] {
+func Faults(menu []fault.Fault) *rapid.Generator[fault.Fault] { return faults(menu, false) }
+
+// faults is Faults; often, a search for a bug only faults reveal, draws a
+// fault every other schedule instead of one in five.
+func faults(menu []fault.Fault, often bool) *rapid.Generator[fault.Fault] {
+	none := 4
+	if often {
+		none = 1
+	}
 	return rapid.Custom(func(t *rapid.T) fault.Fault {
-		i := rapid.IntRange(0, 5*len(menu)-1).Draw(t, "fault")
-		if i < 4*len(menu) {
+		i := rapid.IntRange(0, (none+1)*len(menu)-1).Draw(t, "fault")
+		if i < none*len(menu) {
 			return nil
 		}
-		return menu[i-4*len(menu)]
+		return menu[i-none*len(menu)]
 	})
 }
 
@@ -307,12 +349,7 @@ func (s Search) Catch(ctx context.Context, e *schedule.Executor, first uint64, r
 		if last.Result == nil {
 			return nil, fmt.Errorf("internal error: the property failed without a counterexample (seed %d)", seed)
 		}
-		// Minimize explores as the counterexample ran: with its fault.
-		if err := recordedAs(e, last.Result); err != nil {
-			return nil, err
-		}
-		sc, res, err := schedule.Minimize(ctx, []*schedule.Executor{e}, last.Scenario, last.Result, last.Result.Verdict.Violated())
-		e.SetFaults(nil, 0)
+		sc, res, err := minimize(ctx, e, last)
 		if err != nil {
 			return nil, fmt.Errorf("minimizing %s: %w", last.Scenario, err)
 		}
@@ -320,3 +357,33 @@ func (s Search) Catch(ctx context.Context, e *schedule.Executor, first uint64, r
 	}
 	return nil, nil
 }
+
+// minimize shrinks a drawn failure with schedule.Minimize. A failure drawn
+// with a fault is first explored without one: a race that needs no fault
+// shrinks to a run that has none (and is not charged with what the fault
+// broke besides); otherwise Minimize explores as the failure ran, with its
+// fault at every point.
+func minimize(ctx context.Context, e *schedule.Executor, c Counterexample) (model.Scenario, *schedule.Result, error) {
+	violated := c.Result.Verdict.Violated()
+	if c.Result.Faults > 0 {
+		without := slices.DeleteFunc(slices.Clone(violated), func(g model.Guarantee) bool { return g == model.Atomicity || g == model.Durability })
+		if len(without) > 0 {
+			res, err := schedule.Violates(ctx, []*schedule.Executor{e}, c.Scenario, schedule.OneOf(without), 2, faultlessBudget)
+			if err != nil {
+				return c.Scenario, c.Result, err
+			}
+			if res != nil {
+				return schedule.Minimize(ctx, []*schedule.Executor{e}, c.Scenario, res, res.Verdict.Violated())
+			}
+		}
+	}
+	if err := recordedAs(e, c.Result); err != nil {
+		return c.Scenario, c.Result, err
+	}
+	defer e.SetFaults(nil, 0)
+	return schedule.Minimize(ctx, []*schedule.Executor{e}, c.Scenario, c.Result, violated)
+}
+
+// faultlessBudget bounds the search for the same failure without a fault:
+// a race shows within the first schedules of a drawn scenario.
+const faultlessBudget = 100

@@ -125,7 +125,7 @@ func awaitRounds(ctx context.Context, conn *pgx.Conn) error {
 // nothing and is simply run again later.
 func workRound(ctx context.Context, conn *pgx.Conn, lockSQL, applySQL string) (bool, error) {
 	var changed int64
-	err := pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+	err := inTransaction(ctx, conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx querier) error {
 		if _, err := tx.Exec(ctx, lockSQL); err != nil {
 			return err
 		}

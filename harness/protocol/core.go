@@ -55,9 +55,9 @@ func (c core) do(ctx context.Context, conn *pgx.Conn, tx bool, body func(q queri
 	for attempt := 0; ; attempt++ {
 		var err error
 		if tx {
-			err = pgx.BeginFunc(ctx, conn, func(t pgx.Tx) error { return body(t) })
+			err = inTransaction(ctx, conn, pgx.TxOptions{}, body)
 		} else {
-			err = body(conn)
+			err = autocommit(ctx, conn, body)
 		}
 		if err == nil || attempt >= c.retries || !Retryable(err) {
 			return err

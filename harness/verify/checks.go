@@ -16,6 +16,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"jbcheck.dev/jbcheck/harness/coverage"
+	"jbcheck.dev/jbcheck/harness/hunt"
 	"jbcheck.dev/jbcheck/harness/property"
 	"jbcheck.dev/jbcheck/harness/protocol"
 	"jbcheck.dev/jbcheck/harness/report"
@@ -26,23 +28,25 @@ import (
 	"jbcheck.dev/jbcheck/model"
 )
 
-// property runs the schedule-mode property: one round of many draws for a
-// correct variant, rounds until caught for a bug variant; a failure is
+// property runs the schedule-mode property of a correct variant: one
+// round of many draws, each run's race windows counted; a failure is
 // minimized and kept.
 func (r *runner) property(ctx context.Context, v protocol.Variant, execs []*schedule.Executor) (report.Check, error) {
 	c := report.Check{ID: "property", Name: "property: every guarantee in every scenario and schedule rapid draws",
 		Params: map[string]string{"draws": fmt.Sprint(r.b.checks), "seed": fmt.Sprint(r.o.Seed)}}
-	first, rounds, checks := r.o.Seed, 1, r.b.checks
+	checks := r.b.checks
 	if protocol.Lagging(v) {
 		checks /= 2 // each of its calls polls the worker: draws cost several times more
 	}
-	if !v.Info().Correct() {
-		first, rounds, checks = 1, r.b.catchRounds, 100
-		c.Name = "property: caught within rounds of 100 draws with fixed seeds, shrunk"
-		c.Params = map[string]string{"rounds": fmt.Sprint(rounds), "seeds": fmt.Sprintf("1-%d", rounds)}
-	}
-	r.begin(v, c.Name, int64(rounds*checks), "draws")
-	caught, err := property.CatchProgress(ctx, execs[0], first, rounds, checks, func(n int) { r.o.Progress.advance(int64(n)) })
+	r.begin(v, c.Name, int64(checks), "draws")
+	_, worker := v.(protocol.Worker)
+	var cov coverage.Table
+	defer func() { r.cover(v, "property", cov) }()
+	search := property.Search{Scenarios: r.o.Scenarios, Observe: func(sc model.Scenario, res *schedule.Result) {
+		cov.Add(coverage.ObserveSchedule(res.History, res.Transcript))
+		cov.Reach(coverage.Reachable([]model.Scenario{sc}, worker))
+	}}
+	caught, err := search.Catch(ctx, execs[0], r.o.Seed, 1, checks, func(n int) { r.o.Progress.advance(int64(n)) })
 	if err != nil || caught == nil {
 		c.Statuses, c.Detail = held(), "held in every draw"
 		return c, err
@@ -171,25 +175,18 @@ func (r *runner) explore(s Standard) check {
 	}
 }
 
-// stress runs real concurrency, under faults when faults are named: a
-// timed run for a correct variant; for a bug variant, up to three runs
-// until one catches it.
-func (r *runner) stress(faults []string, fast bool) check {
+// stress runs real concurrency for a correct variant, under faults when
+// faults are named: one timed run, its race windows counted.
+func (r *runner) stress(faults []string) check {
 	return func(ctx context.Context, v protocol.Variant, execs []*schedule.Executor) (report.Check, error) {
-		return r.stressRuns(ctx, v, faults, fast, execs)
+		return r.stressRun(ctx, v, faults, execs)
 	}
 }
 
-func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []string, fast bool, execs []*schedule.Executor) (report.Check, error) {
+func (r *runner) stressRun(ctx context.Context, v protocol.Variant, faults []string, execs []*schedule.Executor) (report.Check, error) {
 	cfg := stress.Config{Server: r.o.Server, Variant: v, Clients: 8, Worlds: 4, Seed: int64(r.o.Seed), Duration: r.b.stressFor, Command: "jbcheck verify"}
 	c := report.Check{ID: "stress", Name: fmt.Sprintf("stress: %d clients on %d worlds", cfg.Clients, cfg.Worlds),
 		Params: map[string]string{"duration_seconds": fmt.Sprint(cfg.Duration.Seconds()), "seed": fmt.Sprint(cfg.Seed)}}
-	runs := 1
-	if !v.Info().Correct() {
-		cfg.Duration, cfg.Ops, runs = 0, r.b.stressOps, 3
-		c.Name += ", up to 3 runs"
-		c.Params = map[string]string{"operations": fmt.Sprint(cfg.Ops), "runs": fmt.Sprint(runs), "seed": fmt.Sprint(cfg.Seed)}
-	}
 	name := v.Info().Name + "-stress"
 	if len(faults) > 0 {
 		var err error
@@ -197,11 +194,6 @@ func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []st
 			return c, err
 		}
 		cfg.FaultInterval = r.b.faultEvery
-		if fast {
-			// A bug is hunted: faults come fast, so that a lost reply or a
-			// crash meets the call it breaks within a few thousand calls.
-			cfg.FaultInterval = r.b.faultEvery / 6
-		}
 		var applied []string
 		for _, f := range cfg.Faults {
 			applied = append(applied, f.Name())
@@ -213,58 +205,53 @@ func (r *runner) stressRuns(ctx context.Context, v protocol.Variant, faults []st
 	}
 	dir := filepath.Join(r.o.Out, "runs", name)
 	r.begin(v, c.Name, 0, "")
-	for run := 1; run <= runs; run++ {
-		var buf bytes.Buffer
-		cfg.History = &buf
-		if cfg.Duration > 0 {
-			start := time.Now()
-			r.o.Progress.measure(int64(cfg.Duration.Seconds()), "seconds of stress")
-			cfg.Progress = func(int64) { r.o.Progress.advance(int64(time.Since(start).Seconds())) }
-		} else {
-			r.o.Progress.measure(int64(cfg.Ops), fmt.Sprintf("operations (run %d of up to %d)", run, runs))
-			cfg.Progress = func(done int64) { r.o.Progress.advance(done) }
-		}
-		sum, err := stress.Run(ctx, cfg)
-		if err != nil {
-			return c, err
-		}
-		h, err := histories.Read(bytes.NewReader(buf.Bytes()), "stress")
-		if err != nil {
-			return c, err
-		}
-		verdict := histories.Check(h, histories.CheckOptions{})
-		c.Statuses = verdict.Statuses
-		c.Detail = fmt.Sprintf("run %d (seed %d): %d operations, %.0f ops/s, %d fail, %d info", run, cfg.Seed, sum.Ops, sum.OpsPerSecond(), sum.Fail, sum.Info)
-		if violated := verdict.Violated(); len(violated) > 0 || !verdict.Passed() {
-			// A failing run is evidence: keep it, with a picture and a report.
-			files := histories.FilesIn(dir)
-			files.Transcript = ""
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return c, err
-			}
-			if err := os.WriteFile(files.History, buf.Bytes(), 0o644); err != nil {
-				return c, err
-			}
-			if files.Picture, err = histories.WritePictureFile(files.Picture, h, verdict); err != nil {
-				return c, err
-			}
-			// The run is kept; the counterexample a person reads is its
-			// shrunk form — a few calls that replay exactly — when
-			// shrinking finds one (not under faults it cannot schedule).
-			shrunk, err := shrink.Shrink(ctx, execs, h, files.History, shrink.Options{Candidates: 100})
-			switch {
-			case err == nil:
-				c.Detail += "; shrunk to " + shrunk.Scenario.String()
-				return c, r.keep(&c, name+"-shrunk", shrunk.Result)
-			case ctx.Err() != nil:
-				return c, ctx.Err()
-			}
-			c.Detail += "; not shrunk: " + err.Error()
-			return c, r.writeBugReport(&c, report.Counterexample{History: h, Verdict: verdict, Files: files})
-		}
-		cfg.Seed++
+	var buf bytes.Buffer
+	cfg.History = &buf
+	start := time.Now()
+	r.o.Progress.measure(int64(cfg.Duration.Seconds()), "seconds of stress")
+	cfg.Progress = func(int64) { r.o.Progress.advance(int64(time.Since(start).Seconds())) }
+	sum, err := stress.Run(ctx, cfg)
+	if err != nil {
+		return c, err
 	}
-	return c, nil
+	h, err := histories.Read(bytes.NewReader(buf.Bytes()), "stress")
+	if err != nil {
+		return c, err
+	}
+	cov := coverage.Table{Reachable: coverage.Reachable([]model.Scenario{coverage.StressScenario()}, false)}
+	cov.Add(coverage.Observe(h, nil, nil))
+	r.cover(v, "stress", cov)
+	verdict := histories.Check(h, histories.CheckOptions{})
+	c.Statuses = verdict.Statuses
+	c.Detail = fmt.Sprintf("seed %d: %d operations, %.0f ops/s, %d fail, %d info", cfg.Seed, sum.Ops, sum.OpsPerSecond(), sum.Fail, sum.Info)
+	if violated := verdict.Violated(); len(violated) == 0 && verdict.Passed() {
+		return c, nil
+	}
+	// A failing run is evidence: keep it, with a picture and a report.
+	files := histories.FilesIn(dir)
+	files.Transcript = ""
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return c, err
+	}
+	if err := os.WriteFile(files.History, buf.Bytes(), 0o644); err != nil {
+		return c, err
+	}
+	if files.Picture, err = histories.WritePictureFile(files.Picture, h, verdict); err != nil {
+		return c, err
+	}
+	// The run is kept; the counterexample a person reads is its shrunk
+	// form — a few calls that replay exactly — when shrinking finds one
+	// (not under faults it cannot schedule).
+	shrunk, err := shrink.Shrink(ctx, execs, h, files.History, shrink.Options{Candidates: 100})
+	switch {
+	case err == nil:
+		c.Detail += "; shrunk to " + shrunk.Scenario.String()
+		return c, r.keep(&c, name+"-shrunk", shrunk.Result)
+	case ctx.Err() != nil:
+		return c, ctx.Err()
+	}
+	c.Detail += "; not shrunk: " + err.Error()
+	return c, r.writeBugReport(&c, report.Counterexample{History: h, Verdict: verdict, Files: files})
 }
 
 // keep writes a schedule-mode counterexample into counterexamples/NAME/:
@@ -284,19 +271,8 @@ func (r *runner) keep(c *report.Check, name string, res *schedule.Result) error 
 // writeBugReport writes bug-report.md beside the counterexample's history
 // and records the files in c, relative to the report directory.
 func (r *runner) writeBugReport(c *report.Check, cx report.Counterexample) error {
-	path := filepath.Join(filepath.Dir(cx.Files.History), "bug-report.md")
-	if v, err := protocol.Lookup(cx.History.Header.Variant); err == nil {
-		cx.VariantSummary = v.Info().Summary
-	}
-	f, err := os.Create(path)
+	path, err := hunt.WriteBugReport(cx)
 	if err != nil {
-		return err
-	}
-	if err := report.BugReport(f, cx); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
 		return err
 	}
 	rel := func(p string) string {

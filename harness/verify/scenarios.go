@@ -1,12 +1,6 @@
 package verify
 
 import (
-	"errors"
-	"fmt"
-	"slices"
-	"strings"
-
-	"jbcheck.dev/jbcheck/harness/protocol"
 	"jbcheck.dev/jbcheck/harness/schedule"
 )
 
@@ -65,28 +59,4 @@ func Standards(quick bool) []Standard {
 		{ID: "lost-reply", Name: "a deposit whose reply is lost", Clients: "c0: deposit(u0,5); c1: balance(u0)",
 			Catches: []string{"deposit-retry-double-credit"}, Strategy: exhaustive, Faults: []string{"lose-reply"}, Schedules: faultSchedules},
 	}
-}
-
-// Gateable refuses bug variants the gate cannot fully check: each must be
-// caught by a standard scenario (Standards, in this file), or its row would
-// read "caught" with that check missing.
-func Gateable(variants []protocol.Variant) error {
-	var missing []string
-	for _, v := range variants {
-		info := v.Info()
-		if info.Correct() {
-			continue
-		}
-		if !slices.ContainsFunc(Standards(false), func(s Standard) bool { return slices.Contains(s.Catches, info.Name) }) {
-			kind := "a scenario that catches it"
-			if info.FaultOnly {
-				kind = "a fault scenario (with Faults) that catches it"
-			}
-			missing = append(missing, fmt.Sprintf("bug variant %s has no standard scenario: add %s to Standards in harness/verify/scenarios.go (its Catches naming %s)", info.Name, kind, info.Name))
-		}
-	}
-	if len(missing) > 0 {
-		return errors.New(strings.Join(missing, "; "))
-	}
-	return nil
 }

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"pgregory.net/rapid"
+
+	"jbcheck.dev/jbcheck/harness/coverage"
 	"jbcheck.dev/jbcheck/harness/fault"
 	"jbcheck.dev/jbcheck/harness/postgres"
 	"jbcheck.dev/jbcheck/harness/protocol"
@@ -30,6 +33,10 @@ type Options struct {
 	Out      string             // the report directory
 	Log      io.Writer          // one line per check as it ends
 	Progress *Progress          // the running check and its own progress, if set
+	// Scenarios draws the correct variants' property scenarios (nil:
+	// property.Scenarios()); a test breaks it on purpose and sees the
+	// coverage check fail.
+	Scenarios *rapid.Generator[model.Scenario]
 	// Shard, when sharded, runs only the checks whose index (in the run's
 	// fixed order: variant by variant, each variant's checks in order) the
 	// shard owns; n shards together run every check once (jbcheck merge).
@@ -44,15 +51,14 @@ type budget struct {
 	catchRounds  int           // rounds (of 100 draws) to catch a bug variant
 	schedules    int           // schedules per standard scenario, at most
 	stressFor    time.Duration // stress run of a correct variant
-	stressOps    int           // stress run of a bug variant (up to 3 runs)
 	faultEvery   time.Duration // between two faults of a stress run with faults
 }
 
 func budgetFor(quick bool) budget {
 	if quick {
-		return budget{checks: 100, differential: 30, catchRounds: 10, schedules: 200, stressFor: 2 * time.Second, stressOps: 2000, faultEvery: 300 * time.Millisecond}
+		return budget{checks: 100, differential: 30, catchRounds: 10, schedules: 200, stressFor: 2 * time.Second, faultEvery: 300 * time.Millisecond}
 	}
-	return budget{checks: 400, differential: 120, catchRounds: 10, schedules: 1500, stressFor: 3 * time.Second, stressOps: 3000, faultEvery: 300 * time.Millisecond}
+	return budget{checks: 400, differential: 120, catchRounds: 10, schedules: 1500, stressFor: 3 * time.Second, faultEvery: 300 * time.Millisecond}
 }
 
 // Run runs every check of every variant and writes the report directory.
@@ -63,9 +69,6 @@ func budgetFor(quick bool) budget {
 func Run(ctx context.Context, o Options) (report.Gate, error) {
 	g := report.Gate{Schema: report.GateSchema, Started: time.Now().UTC(), Quick: o.Quick, Seed: o.Seed, Postgres: o.Server.Version(),
 		Version: o.Version, Shard: o.Shard.String()}
-	if err := Gateable(o.Variants); err != nil {
-		return g, err
-	}
 	r := &runner{o: o, b: budgetFor(o.Quick), gate: &g}
 	checks := 0
 	for _, v := range o.Variants {
@@ -90,6 +93,7 @@ func Run(ctx context.Context, o Options) (report.Gate, error) {
 	}
 	g.Seconds = time.Since(g.Started).Seconds()
 	g.Passed, g.Verdict = verdict(g, err)
+	r.printCoverage()
 	if werr := report.WriteGate(o.Out, g); werr != nil && err == nil {
 		err = werr
 	}
@@ -102,7 +106,11 @@ type runner struct {
 	gate   *report.Gate
 	width  int // of the longest variant name, for the log's columns
 	broken int // checks that ended in an error
-	index  int // the next check's index in the run's order
+	// coverage is each variant's race coverage, of its searches (hunt.go);
+	// order lists the variants as they were first covered.
+	coverage map[string]*coverage.Table
+	order    []string
+	index    int // the next check's index in the run's order
 }
 
 // ErrBroken reports a gate some of whose checks could not run to the end:
@@ -166,47 +174,27 @@ func (r *runner) variant(ctx context.Context, v protocol.Variant) error {
 type check func(context.Context, protocol.Variant, []*schedule.Executor) (report.Check, error)
 
 // checksFor lists the checks that apply to v. A correct variant gets them
-// all: the properties, every standard scenario (with and without faults)
-// and stress (with and without faults). A bug variant gets those that can
-// catch it: a bug only faults reveal is hunted with faults alone; another
-// with the property, its scenarios and stress under faults (which decides
-// D and A for its row as well).
+// all: the properties, every standard scenario (with and without faults),
+// stress (with and without faults), and last the race coverage of its
+// property and stress runs. A bug variant is hunted with no scenario given
+// (drawn scenarios and schedules, then stress with and without faults:
+// hunt.go), and explored in the standard scenarios that name it, if any.
 func (r *runner) checksFor(v protocol.Variant) []check {
 	info := v.Info()
 	var checks []check
-	if !info.FaultOnly {
-		checks = append(checks, r.property)
-	}
 	if info.Correct() {
-		checks = append(checks, r.differential)
+		checks = append(checks, r.property, r.differential)
+	} else {
+		checks = append(checks, r.hunt)
 	}
-	var faults []string
 	for _, s := range Standards(r.o.Quick) {
 		if info.Correct() || slices.Contains(s.Catches, info.Name) {
 			checks = append(checks, r.explore(s))
-			for _, f := range s.Faults {
-				if !slices.Contains(faults, f) {
-					faults = append(faults, f)
-				}
-			}
 		}
 	}
-	switch {
-	case info.Correct():
-		checks = append(checks, r.stress(nil, false), r.stress(stressFaults, false))
-	case info.FaultOnly:
-		// Its own faults, and a crash, so that its row decides D too. A
-		// bug its own crashes reveal needs them only now and then (a crash
-		// every few milliseconds makes a run crawl); another is hunted with
-		// faults six times as often.
-		fast := !slices.Contains(faults, "crash")
-		if fast {
-			faults = append(faults, "crash")
-		}
-		checks = append(checks, r.stress(faults, fast))
-	default:
-		// Under faults, so that the bug's row decides D and A too.
-		checks = append(checks, r.stress(stressFaults, true))
+	if info.Correct() {
+		checks = append(checks, r.stress(nil), r.stress(stressFaults), r.coverageCheck)
+		checks = append(checks, r.mutantChecks(v)...)
 	}
 	return checks
 }

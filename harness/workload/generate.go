@@ -48,6 +48,72 @@ func InputsOf(w model.World, op model.Op) *rapid.Generator[model.Input] {
 	})
 }
 
+// EdgeOdds sets how often an edge is drawn: each edge of a parameter (fee
+// 0, capacity 1, capacity 0, opening balance 0, an amount of exactly the
+// balance, one group, many groups, one user) is drawn with probability
+// 1/EdgeOdds — exactly, from a seeded source (stress); from rapid, which
+// favours small choices, at least about that (TestEdgesAreDrawnOften).
+const EdgeOdds = 8
+
+// edge draws whether a parameter takes one of its edges: edge k (k <
+// edges) with probability 1/EdgeOdds each, none (ok false) otherwise.
+// Edges are the smallest choices, so rapid shrinks toward the first.
+func edge(c chooser, label string, edges int) (k int, ok bool) {
+	k = c.choose(label, EdgeOdds)
+	return k, k < edges
+}
+
+// Edge is edge drawn from rapid, for generators of other packages.
+func Edge(t *rapid.T, label string, edges int) (k int, ok bool) { return edge(drawer{t}, label, edges) }
+
+// WorldShape bounds the worlds buildWorld draws away from their edges.
+type WorldShape struct {
+	Users      [2]int  // fewest and most users (two at least when transfers need them)
+	Groups     [2]int  // fewest and most groups
+	Capacity   [2]int  // capacity range
+	Fees       []int64 // fees to pick from
+	Openings   []int64 // opening balances to pick from
+	ManyGroups int     // the "many groups" edge
+}
+
+// BuildWorld draws a world of shape s from rapid, its edges included.
+func BuildWorld(t *rapid.T, s WorldShape) model.World { return buildWorld(drawer{t}, s) }
+
+// buildWorld draws a world of shape s, each parameter at one of its edges
+// with probability 1/EdgeOdds per edge: one group or ManyGroups groups; a
+// capacity of 1 or 0; a fee of 0; one user; an opening balance of 0, or of
+// exactly the first group's fee (one join empties the wallet).
+func buildWorld(c chooser, s WorldShape) model.World {
+	pick := func(label string, lo, hi int) int { return lo + c.choose(label, hi-lo+1) }
+	var w model.World
+	groups := pick("groups", s.Groups[0], s.Groups[1])
+	if k, ok := edge(c, "groups edge", 2); ok {
+		groups = []int{1, s.ManyGroups}[k]
+	}
+	for i := range groups {
+		g := model.Group{Name: fmt.Sprintf("g%d", i), Capacity: pick("capacity", s.Capacity[0], s.Capacity[1]), Fee: s.Fees[c.choose("fee", len(s.Fees))]}
+		if k, ok := edge(c, "capacity edge", 2); ok {
+			g.Capacity = 1 - k
+		}
+		if _, ok := edge(c, "fee edge", 1); ok {
+			g.Fee = 0
+		}
+		w.Groups = append(w.Groups, g)
+	}
+	users := pick("users", s.Users[0], s.Users[1])
+	if _, ok := edge(c, "users edge", 1); ok {
+		users = s.Users[0]
+	}
+	for i := range users {
+		u := model.User{Name: fmt.Sprintf("u%d", i), Opening: s.Openings[c.choose("opening", len(s.Openings))]}
+		if k, ok := edge(c, "opening edge", 2); ok {
+			u.Opening = []int64{0, w.Groups[0].Fee}[k]
+		}
+		w.Users = append(w.Users, u)
+	}
+	return w
+}
+
 // drawer draws choices from rapid, so that rapid can shrink them.
 type drawer struct{ t *rapid.T }
 

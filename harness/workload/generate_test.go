@@ -60,3 +60,43 @@ func TestParseMix(t *testing.T) {
 		}
 	}
 }
+
+// TestStressWorldsReachTheirEdges: a seeded stress world takes each edge
+// with probability 1/EdgeOdds: over 4,000 worlds, each comes up at least
+// half that often.
+func TestStressWorldsReachTheirEdges(t *testing.T) {
+	const worlds = 4000
+	seen := map[string]int{}
+	for i := range worlds {
+		w := RandomWorld(rand.New(rand.NewPCG(uint64(i), 0)))
+		if err := w.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range w.Groups {
+			seen["fee 0"] += b(g.Fee == 0)
+			seen["capacity 0"] += b(g.Capacity == 0)
+			seen["capacity 1"] += b(g.Capacity == 1)
+		}
+		for _, u := range w.Users {
+			seen["opening 0"] += b(u.Opening == 0)
+			seen["opening = fee"] += b(u.Opening == w.Groups[0].Fee)
+		}
+		seen["three groups"] += b(len(w.Groups) == 3)
+		seen["one group"] += b(len(w.Groups) == 1)
+	}
+	for name, n := range seen {
+		if n < worlds/EdgeOdds/2 {
+			t.Errorf("%s in %d of %d stress worlds", name, n, worlds)
+		}
+	}
+	if len(seen) != 7 {
+		t.Errorf("counted %v", seen)
+	}
+}
+
+func b(ok bool) int {
+	if ok {
+		return 1
+	}
+	return 0
+}

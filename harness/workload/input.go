@@ -13,7 +13,9 @@ type chooser interface {
 // every operation is equally likely. A transfer in a one-user world becomes
 // a deposit.
 //
-// Transfers are about as large as an opening balance, so that two of them
+// A deposit or transfer is of exactly the opening balance with
+// probability 1/EdgeOdds (an edge). Transfers are about as large as an
+// opening balance, so that two of them
 // often cannot both be covered: that is where overdrafts hide. Deposits are
 // small: they are the only way money enters a world, and a world grown rich
 // hides every overdraft race.
@@ -34,11 +36,13 @@ func buildInput(c chooser, w model.World, mix Mix) model.Input {
 	case model.OpJoin, model.OpLeave:
 		in.User, in.Group = user(), group()
 	case model.OpDeposit:
-		in.User, in.Amount = user(), amount(20)
+		in.User = user()
+		in.Amount = orOpening(c, w, in.User, amount(20))
 	case model.OpTransfer:
 		from := c.choose("from", len(w.Users))
 		to := (from + 1 + c.choose("to", len(w.Users)-1)) % len(w.Users)
-		in.User, in.To, in.Amount = w.Users[from].Name, w.Users[to].Name, amount(80)
+		in.User, in.To = w.Users[from].Name, w.Users[to].Name
+		in.Amount = orOpening(c, w, in.User, amount(80))
 	case model.OpBalance:
 		if c.choose("pot", 3) == 0 {
 			in.Group = group()
@@ -49,4 +53,14 @@ func buildInput(c chooser, w model.World, mix Mix) model.Input {
 		in.Group = group()
 	}
 	return in
+}
+
+// orOpening is amount, or — the edge, with probability 1/EdgeOdds —
+// exactly user's opening balance (all a fresh wallet holds), when it has
+// one.
+func orOpening(c chooser, w model.World, user string, amount int64) int64 {
+	if _, ok := edge(c, "amount edge", 1); ok && w.Opening(user) > 0 {
+		return w.Opening(user)
+	}
+	return amount
 }

@@ -70,17 +70,17 @@ func (m Mix) pick(c chooser) model.Op {
 }
 
 // RandomWorld makes a small world — two or three users, one or two groups
-// with one to three seats — so that clients keep meeting on the same rows.
+// with one to three seats — so that clients keep meeting on the same rows;
+// each parameter at its edges now and then (buildWorld): a fee of 0, a
+// capacity of 1 or 0, an opening balance of 0 or of exactly a fee, one
+// group or three.
 func RandomWorld(r *rand.Rand) model.World {
-	var w model.World
-	for i := range 2 + r.IntN(2) {
-		w.Users = append(w.Users, model.User{Name: fmt.Sprintf("u%d", i), Opening: int64(20 + r.IntN(81))})
-	}
-	for i := range 1 + r.IntN(2) {
-		w.Groups = append(w.Groups, model.Group{Name: fmt.Sprintf("g%d", i), Capacity: 1 + r.IntN(3), Fee: int64(5 + r.IntN(26))})
-	}
-	return w
+	return buildWorld(roller{r}, stressWorld)
 }
+
+// stressWorld is the shape of a stress run's worlds.
+var stressWorld = WorldShape{Users: [2]int{2, 3}, Groups: [2]int{1, 2}, Capacity: [2]int{1, 3}, ManyGroups: 3,
+	Fees: []int64{5, 10, 15, 20, 25, 30}, Openings: []int64{20, 40, 60, 80, 100}}
 
 // RandomInput picks a well-formed call in w from the mix (World left 0).
 func RandomInput(r *rand.Rand, w model.World, mix Mix) model.Input {

@@ -1,0 +1,1 @@
+-- The fixed version's tables: jbcheck's schema.sql as it is.
