@@ -6,7 +6,9 @@ package hunt
 import (
 	"bytes"
 	"context"
+	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,18 +53,47 @@ func (h *hunter) property(ctx context.Context, end time.Time) error {
 	return nil
 }
 
-// stressFaults are the faults a stress run takes every other run; a bug
-// only faults reveal takes them on every run, six times as often.
+// stressFaults are the faults a stress run takes every other run.
 var stressFaults = []string{"crash", "kill", "cancel", "lose-reply"}
+
+// faultOnlyRuns are the faults of a fault-only bug's stress runs, one kind
+// a run, in turn: mixed with crashes, a lost reply or a killed session
+// comes too seldom (a restart stalls every client), and each alone meets
+// the call it breaks within a run.
+var faultOnlyRuns = []string{"lose-reply", "kill", "crash"}
 
 const (
 	faultEvery     = 300 * time.Millisecond
-	faultOnlyEvery = 50 * time.Millisecond
+	faultOnlyEvery = 50 * time.Millisecond // a kill or a lost reply; crashes come every faultEvery
 )
 
+// faultsOf are the faults stress run number run takes, and how often: none
+// on every other run, the four kinds on the others; for a fault-only bug,
+// one kind a run, in turn, fast.
+func (h *hunter) faultsOf(run int, mixed []fault.Fault) ([]fault.Fault, time.Duration) {
+	if !h.o.Variant.Info().FaultOnly {
+		if run%2 == 0 {
+			return nil, 0
+		}
+		return mixed, faultEvery
+	}
+	for k := range faultOnlyRuns {
+		name := faultOnlyRuns[(run+k)%len(faultOnlyRuns)]
+		for _, f := range mixed {
+			if f.Name() != name {
+				continue
+			}
+			if f.OnServer() {
+				return []fault.Fault{f}, faultEvery // a restart stalls every client
+			}
+			return []fault.Fault{f}, faultOnlyEvery
+		}
+	}
+	return nil, 0
+}
+
 // stress runs stress runs of StressRun each until one violates a guarantee
-// or the stage's time is up: runs alternate between no faults and faults,
-// except for a bug only faults reveal, whose every run takes them, fast.
+// or the stage's time is up, with the faults faultsOf gives each.
 func (h *hunter) stress(ctx context.Context, end time.Time) error {
 	start := time.Now()
 	defer func() { h.res.Searched.Stress = time.Since(start) }()
@@ -73,7 +104,6 @@ func (h *hunter) stress(ctx context.Context, end time.Time) error {
 	if len(faults) == 0 {
 		h.logf("stress: no fault applies to this server: runs without faults only")
 	}
-	faultOnly := h.o.Variant.Info().FaultOnly
 	for run := 0; h.o.MaxStressRuns == 0 || run < h.o.MaxStressRuns; run++ {
 		left := time.Until(end)
 		if left <= 0 {
@@ -84,12 +114,7 @@ func (h *hunter) stress(ctx context.Context, end time.Time) error {
 		}
 		cfg := stress.Config{Server: h.o.Server, Variant: h.o.Variant, Clients: 8, Worlds: 4, Seed: int64(h.o.Seed) + int64(run),
 			Duration: min(h.o.StressRun, max(left, time.Second)), Command: h.o.Command}
-		if faultOnly || run%2 == 1 {
-			cfg.Faults, cfg.FaultInterval = faults, faultEvery
-			if faultOnly {
-				cfg.FaultInterval = faultOnlyEvery
-			}
-		}
+		cfg.Faults, cfg.FaultInterval = h.faultsOf(run, faults)
 		var buf bytes.Buffer
 		cfg.History = &buf
 		sum, err := stress.Run(ctx, cfg)
@@ -133,7 +158,16 @@ func (h *hunter) shrinkStress(ctx context.Context, hist *histories.History, raw 
 			return err
 		}
 	}
-	shrunk, err := shrink.Shrink(ctx, h.execs, hist, file, shrink.Options{Candidates: 100})
+	var shrunk *shrink.Shrunk
+	var err error
+	switch {
+	case slices.Contains(c.Violated, model.Durability):
+		err = errLostToACrash
+	case h.o.Variant.Info().FaultOnly:
+		err = errNeedsAFault
+	default:
+		shrunk, err = shrink.Shrink(ctx, h.execs, hist, file, shrink.Options{Candidates: 100})
+	}
 	switch {
 	case err == nil:
 		c.Scenario, c.Result, c.Shrunk, c.Violated = shrunk.Scenario, shrunk.Result, true, shrunk.Result.Verdict.Violated()
@@ -149,6 +183,15 @@ func (h *hunter) shrinkStress(ctx context.Context, hist *histories.History, raw 
 	}
 	return h.keep(c)
 }
+
+// errLostToACrash is why a stress history that lost an acknowledged write
+// is not shrunk: the candidates run in schedule mode without faults, and
+// no schedule without a crash loses a write.
+var errLostToACrash = errors.New("an acknowledged write lost to a crash (D) is not shrunk: schedule-mode candidates run without crashes; explore the calls of its world with --faults crash")
+
+// errNeedsAFault is why a fault-only bug's stress history is not shrunk:
+// its violation needs the fault, which schedule-mode candidates do not have.
+var errNeedsAFault = errors.New("the bug shows only under a fault, and schedule-mode candidates run without faults: the drawn schedules' faults (the property stage) or explore --faults find its smallest form")
 
 // applicable are the stress faults this server can take (a crash needs the
 // embedded cluster).

@@ -21,7 +21,10 @@
 //     deadlock detector has examined every lock wait (proved from the server
 //     log with a WaitLog), so the victim is always the session whose step
 //     closed the cycle, it sees 40P01, and a soft deadlock is left to the
-//     server to untangle;
+//     server to untangle — or the run behaves as if it had: a lone wait,
+//     which cannot be in a cycle, is settled at once (speculation), and a
+//     run in which the server then finds a deadlock is made again without
+//     speculating (speculate.go);
 //   - an operation that runs no statement is still a step of the schedule;
 //   - every session starts each schedule clean (its session state reset);
 //   - reductions are the program's to offer (Symmetric, Commuter) and the
