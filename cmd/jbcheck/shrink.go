@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"jbcheck.dev/jbcheck/harness/protocol"
 	"jbcheck.dev/jbcheck/harness/schedule"
 	"jbcheck.dev/jbcheck/harness/shrink"
 	"jbcheck.dev/jbcheck/histories"
@@ -20,7 +19,7 @@ func init() {
 	register(command{
 		name:    "shrink",
 		summary: "cut the smallest failing schedule-mode scenario out of a failing history",
-		usage: `jbcheck shrink [--out DIR] [--variant NAME] [--candidates N] [--neighbors N]
+		usage: `jbcheck shrink [--out DIR] [--variant NAME | --app CONFIG] [--candidates N] [--neighbors N]
                [--budget N] [--timeout D] [--parallel N] [--dsn DSN] FILE
 
 FILE is a history that violates a guarantee, from any mode (jbcheck run,
@@ -39,7 +38,8 @@ consecutive calls, then pairs with each client's previous calls; those with
 the call the checker could not linearize first — and explores each (at most
 one preemption, --budget schedules) until one fails. Then it removes
 clients, calls, users and groups, and halves amounts and opening balances,
-as long as the violation stays.
+as long as the violation stays. A history of an application (jbcheck run
+or explore --app) shrinks against the application --app CONFIG starts.
 
 Exit 0 when it wrote a counterexample; 1 when FILE violates a guarantee but
 no smaller scenario that does was found (within the budgets and --timeout);
@@ -53,6 +53,7 @@ func runShrink(ctx context.Context, args []string) error {
 	fs := newFlagSet("shrink")
 	out := fs.String("out", "", "directory for the shrunk history.jsonl, history.html and transcript.txt (default: FILE.shrunk.jsonl and its files beside FILE)")
 	variantName := fs.String("variant", "", "shrink against this variant instead of the recorded one")
+	appPath := appFlag(fs)
 	candidates := fs.Int("candidates", 600, "stress histories: at most this many candidate scenarios")
 	neighbours := fs.Int("neighbors", 8, "stress histories: pair calls invoked within this many calls of each other")
 	deprecatedFlag(fs, "neighbours", "neighbors")
@@ -74,9 +75,12 @@ func runShrink(ctx context.Context, args []string) error {
 	if *variantName != "" {
 		name = *variantName
 	}
-	v, err := protocol.Lookup(name)
+	if *appPath != "" {
+		name = ""
+	}
+	t, err := loadTarget(name, *appPath, nil)
 	if err != nil {
-		return fmt.Errorf("%w: %s:1: %v", errUsage, path, err)
+		return fmt.Errorf("%s:1: %w", path, err)
 	}
 	files := histories.FilesOf(strings.TrimSuffix(path, ".jsonl") + ".shrunk.jsonl")
 	if *out != "" {
@@ -93,11 +97,11 @@ func runShrink(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stopServer(server)
-	execs, err := schedule.NewExecutors(ctx, server, v, *parallel)
+	execs, closeExecs, err := t.executors(ctx, server, *parallel)
 	if err != nil {
 		return err
 	}
-	defer schedule.CloseAll(execs)
+	defer closeExecs()
 	for _, e := range execs {
 		e.Reduce = true
 		e.Audits = 1 // a broken invariant seen only mid-call needs an audit there
@@ -133,12 +137,12 @@ func runShrink(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return printJSON(shrinkJSON{Schema: jsonSchema, Input: path, Events: len(h.Events), Variant: v.Info().Name,
+		return printJSON(shrinkJSON{Schema: jsonSchema, Input: path, Events: len(h.Events), Variant: t.name(),
 			Seconds: got.Elapsed.Seconds(), Tried: got.Tried, From: got.From, Scenario: got.Scenario.String(),
 			World: got.Scenario.World.String(), Schedule: got.Result.Choices, Violated: codes(got.Result.Verdict.Violated()),
 			Anomaly: got.Result.Verdict.AnomalyNames(), History: ev.History, Transcript: ev.Transcript, Picture: ev.Picture})
 	}
-	fmt.Printf("shrunk %s (%d events, %s violated) against %s in %.1fs\n", path, len(h.Events), guaranteeList(got.Want), v.Info().Name, got.Elapsed.Seconds())
+	fmt.Printf("shrunk %s (%d events, %s violated) against %s in %.1fs\n", path, len(h.Events), guaranteeList(got.Want), t.name(), got.Elapsed.Seconds())
 	if got.Tried > 0 {
 		fmt.Printf("%d candidate scenarios tried; the first that failed: %s\n", got.Tried, got.From)
 	} else {
@@ -147,6 +151,6 @@ func runShrink(ctx context.Context, args []string) error {
 	fmt.Printf("minimal: %s\nworld:   %s\nschedule %v violates %s: %s\n\n%s\n\n",
 		got.Scenario, got.Scenario.World.String(), got.Result.Choices, guaranteeList(got.Result.Verdict.Violated()), got.Result.Verdict.AnomalyNames(), strings.Join(got.Result.Transcript, "\n"))
 	printAnomalies(os.Stdout, got.Result.Verdict)
-	fmt.Printf("history:    %s\ntranscript: %s\npicture:    %s\nreplay:     jbcheck replay %s\nreport:     jbcheck report %s\n", ev.History, ev.Transcript, ev.Picture, ev.History, ev.History)
+	fmt.Printf("history:    %s\ntranscript: %s\npicture:    %s\nreplay:     jbcheck replay %s%s\nreport:     jbcheck report %s\n", ev.History, ev.Transcript, ev.Picture, appArg(*appPath), ev.History, ev.History)
 	return nil
 }

@@ -140,3 +140,27 @@ func TestStaleBalance(t *testing.T) {
 		t.Fatal("the exploration was not complete")
 	}
 }
+
+// TestStuckServiceIsAnError: a service whose pool has fewer connections
+// than the participants cannot run a call while another holds the only
+// connection in a transaction; the schedule that needs it ends with an
+// error that says so, after service.silence_seconds — never a verdict.
+func TestStuckServiceIsAnError(t *testing.T) {
+	needNode(t)
+	cfg, err := app.Load(example("fixed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Service.Env["POOL_MAX"] = "1"
+	cfg.Service.SilenceSeconds = 2
+	a, err := app.Open(context.Background(), pgtest.Server(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	_, err = schedule.Explore(context.Background(), []*schedule.Executor{a.Executor()}, scenario(t, "c0: join(u0,g0); c1: join(u0,g0)"),
+		schedule.ExploreOptions{Strategy: schedule.Strategy{Name: "exhaustive"}})
+	if err == nil || !strings.Contains(err.Error(), "connection pool smaller than the participants") {
+		t.Fatalf("want the stuck service reported, got %v", err)
+	}
+}

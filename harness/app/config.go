@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"jbcheck.dev/jbcheck/model"
 )
@@ -53,6 +55,15 @@ type Service struct {
 	Ready string `json:"ready"`
 	// StartSeconds bounds the wait for Ready (default 30).
 	StartSeconds int `json:"start_seconds"`
+	// SilenceSeconds bounds the wait, during a call, for the service's
+	// next statement or its answer (default 60): a service stuck there (a
+	// pool with fewer connections than the participants) is an error.
+	SilenceSeconds int `json:"silence_seconds"`
+}
+
+// silence is the bound Service.SilenceSeconds sets.
+func (c *Config) silence() time.Duration {
+	return time.Duration(cmp.Or(c.Service.SilenceSeconds, 60)) * time.Second
 }
 
 // Operation is one operation's HTTP call.
@@ -159,6 +170,9 @@ func (c *Config) check(bad func(at, format string, args ...any) error) error {
 	}
 	if c.Service.StartSeconds < 0 {
 		return bad("service.start_seconds", "expected a number of seconds ≥ 0 (0: the default, 30)")
+	}
+	if c.Service.SilenceSeconds < 0 {
+		return bad("service.silence_seconds", "expected a number of seconds ≥ 0 (0: the default, 60)")
 	}
 	for k, v := range c.Service.Env {
 		for _, m := range placeholder.FindAllStringSubmatch(v, -1) {

@@ -110,6 +110,12 @@ func (d *dispatcher) closed(conn uint64) {
 func (d *dispatcher) assign() {
 	for len(d.parked) > 0 && d.err == nil {
 		b := d.parked[0]
+		select {
+		case <-b.Closed(): // its client is gone: nothing to forward
+			d.parked = d.parked[1:]
+			continue
+		default:
+		}
 		id, ok := d.owner[b.ConnID]
 		if !ok || !d.parts[id].inCall {
 			var free []int

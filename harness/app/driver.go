@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"time"
 
 	"jbcheck.dev/jbcheck/harness/interleave"
 	"jbcheck.dev/jbcheck/model"
@@ -74,8 +76,16 @@ func (d *driver) exchange(ctx context.Context, s *interleave.Session, label stri
 	}
 	answers := make(chan answer, 1)
 	go func() { answers <- send(d.http, req) }()
+	// While a call waits here, the schedule waits for it: a silence this
+	// long is the service's, and is reported, not waited out.
+	wait := d.cfg.silence()
+	silence := time.NewTimer(wait)
+	defer silence.Stop()
 	for {
 		select {
+		case <-silence.C:
+			return answer{}, fmt.Errorf("%s (%s): the service neither answered nor sent a statement for %s: is its connection pool smaller than the participants? does a request wait for something outside the database? (docs/real-apps.md)",
+				s.Name(), label, wait)
 		case b := <-p.batches:
 			// The statement's error is the service's to handle, as its
 			// answer will show.
@@ -83,6 +93,7 @@ func (d *driver) exchange(ctx context.Context, s *interleave.Session, label stri
 				return b.Forward(ctx)
 			})
 			d.disp.stepped(s.ID())
+			silence.Reset(wait)
 		case a := <-answers:
 			d.disp.end(s.ID())
 			return a, nil

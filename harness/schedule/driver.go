@@ -53,8 +53,8 @@ func NewDriverExecutor(ctx context.Context, server *postgres.Server, d Driver, c
 // Engine is e's interleaving engine.
 func (e *Executor) Engine() *interleave.Engine { return e.engine }
 
-// name is what e runs: the variant's or the driver's name.
-func (e *Executor) name() string {
+// Name is what e runs: the variant's or the driver's name.
+func (e *Executor) Name() string {
 	if e.driver != nil {
 		return e.driver.Name()
 	}

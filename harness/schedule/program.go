@@ -66,7 +66,7 @@ func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave
 	}
 	scenario, _ := json.Marshal(header)
 	r := &run{p: p, sch: s, world: world, answers: make([][]string, len(p.sc.Clients)), sessions: make([]*interleave.Session, len(p.sc.Clients))}
-	r.header = histories.Header{Format: histories.Format, Version: histories.Version, Variant: p.e.name(),
+	r.header = histories.Header{Format: histories.Format, Version: histories.Version, Variant: p.e.Name(),
 		Mode: histories.ModeSchedule, Scenario: scenario, Worlds: map[int64]model.World{world: p.sc.World},
 		Postgres: p.e.server.Version(), Command: p.e.Command, Started: time.Now().UTC(), Lagging: p.e.background()}
 	w, err := histories.NewWriter(&r.history, r.header)

@@ -109,7 +109,7 @@ func fromSchedule(ctx context.Context, execs []*schedule.Executor, h *histories.
 		return sc, res, execs, err
 	}
 	return sc, nil, execs, fmt.Errorf("%w: %s: its schedule no longer fails against %s, and no schedule of its scenario with at most two preemptions does",
-		ErrNotReproduced, file, execs[0].Variant().Info().Name)
+		ErrNotReproduced, file, execs[0].Name())
 }
 
 // fromStress explores candidate scenarios cut from the first violating

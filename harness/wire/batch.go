@@ -86,7 +86,9 @@ func (b *Batch) Forward(ctx context.Context) (tag string, txBefore, txAfter byte
 func (b *Batch) Cancelled() <-chan struct{} { return b.cancelled }
 
 // Closed is closed when the client disconnected while the batch was held:
-// its backend connection is closed, and Forward returns ErrClosed.
+// its backend connection is closed, and Forward returns ErrClosed. (A
+// driver that sends a cancel request before it closes — pgx does, on an
+// error — ends the batch Cancelled instead.)
 func (b *Batch) Closed() <-chan struct{} { return b.closed }
 
 // TxBefore is the connection's transaction status when the batch was

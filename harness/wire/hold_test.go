@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"jbcheck.dev/jbcheck/harness/wire"
 )
@@ -232,9 +233,19 @@ func TestDisconnectWhileHeld(t *testing.T) {
 	b, done = heldQuery(t, r, conn, "SELECT k FROM wire_gone FOR UPDATE")
 	b.Forward(ctx)
 	<-done
-	b, done = heldQuery(t, r, conn, "UPDATE wire_gone SET k = 2")
-	conn.Conn().Close() // gone, without a Terminate
-	<-done
+	// Gone, without a Terminate: through the raw connection (pgconn, on
+	// an error, would send a cancel request first, and the batch would end
+	// Cancelled).
+	h, err := conn.Hijack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Frontend.SendQuery(&pgproto3.Query{String: "UPDATE wire_gone SET k = 2"})
+	if err := h.Frontend.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	b = nextBatch(t, r)
+	h.Conn.Close()
 	eventually(t, "the held batch is marked closed", func() bool {
 		select {
 		case <-b.Closed():

@@ -125,7 +125,8 @@ func (r *Relay) Addr() string { return r.addr }
 
 // URL is a connection URL (a DATABASE_URL) through the relay for user and
 // database, without a password: the client passes its own, and the relay
-// passes it on without reading it.
+// passes it on without reading it. On TCP it asks for sslmode=require when
+// the relay terminates TLS (Config.TLS), sslmode=disable otherwise.
 func (r *Relay) URL(user, database string) string {
 	u := url.URL{Scheme: "postgres", User: url.User(user), Path: "/" + database}
 	q := url.Values{}
@@ -135,6 +136,9 @@ func (r *Relay) URL(user, database string) string {
 	} else {
 		u.Host = r.addr
 		q.Set("sslmode", "disable")
+		if r.cfg.TLS != nil {
+			q.Set("sslmode", "require")
+		}
 	}
 	u.RawQuery = q.Encode()
 	return u.String()

@@ -3,10 +3,12 @@ package wire_test
 import (
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -125,4 +127,32 @@ func TestUnixSocket(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), "SELECT 1").Scan(&one); err != nil || one != 1 {
 		t.Fatalf("%d, %v", one, err)
 	}
+}
+
+// TestPsqlCancel: psql interrupted (Ctrl-C) while its statement is held
+// sends a cancel request, gets 57014 from the relay and ends — it does not
+// hang.
+func TestPsqlCancel(t *testing.T) {
+	r := startRelay(t, wire.Config{Hold: true})
+	url := r.URL(pgtest.Server(t).ConnConfig().User, "postgres")
+	cmd := exec.Command("psql", url, "-X", "-c", "SELECT 1")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	b := nextBatch(t, r)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-b.Cancelled():
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("psql sent no cancel request, or the relay did not recognise it")
+	}
+	if err := cmd.Wait(); err == nil || !strings.Contains(out.String(), "canceling statement due to user request") {
+		t.Errorf("psql: %v\n%s", err, out.String())
+	}
+	b.Forward(context.Background())
 }

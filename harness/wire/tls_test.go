@@ -50,7 +50,7 @@ func TestTLSTermination(t *testing.T) {
 		t.Error("sslmode=require connected through a relay without TLS")
 	}
 	r := startRelay(t, wire.Config{TLS: selfSigned(t), Hold: true})
-	conn, err := pgconn.Connect(ctx, strings.Replace(r.URL(user, "postgres"), "sslmode=disable", "sslmode=require", 1))
+	conn, err := pgconn.Connect(ctx, r.URL(user, "postgres")) // sslmode=require
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@
 //   DATABASE_URL      the database (jbcheck points it at its relay)
 //   PORT              the port to listen on, on 127.0.0.1 (0: any free one)
 //   SERVICE_VERSION   flaky | fixed
+//   POOL_MAX          the connection pool's size (10)
 //   RECOMPUTE         "timer" (default): the background balance recompute
 //                     runs every RECOMPUTE_INTERVAL_MS (50); "manual": only
 //                     when POST /jobs/recompute asks (how jbcheck runs it)
@@ -19,13 +20,13 @@ const stores = { flaky: require('./store-flaky'), fixed: require('./store-fixed'
 
 /**
  * Starts the service.
- * @param {{databaseUrl: string, port?: number, version: string, recompute?: string, intervalMs?: number}} opts
+ * @param {{databaseUrl: string, port?: number, version: string, poolMax?: number, recompute?: string, intervalMs?: number}} opts
  * @returns {Promise<{url: string, close: () => Promise<void>}>}
  */
 async function start (opts) {
   const store = stores[opts.version]
   if (!store) throw new Error(`SERVICE_VERSION must be flaky or fixed, not ${JSON.stringify(opts.version)}`)
-  const pool = new Pool({ connectionString: opts.databaseUrl, max: 10 })
+  const pool = new Pool({ connectionString: opts.databaseUrl, max: opts.poolMax || 10 })
   pool.on('error', (err) => console.error('idle client error:', err.message))
   const server = http.createServer((req, res) => route(store, pool, req, res))
   await new Promise((resolve) => server.listen(opts.port || 0, '127.0.0.1', resolve))
@@ -56,6 +57,7 @@ if (require.main === module) {
     databaseUrl: process.env.DATABASE_URL,
     port: Number(process.env.PORT || 3000),
     version: process.env.SERVICE_VERSION || 'fixed',
+    poolMax: Number(process.env.POOL_MAX || 10),
     recompute: process.env.RECOMPUTE,
     intervalMs: Number(process.env.RECOMPUTE_INTERVAL_MS || 50)
   }).then((s) => {
