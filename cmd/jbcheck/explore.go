@@ -214,6 +214,9 @@ func runExplore(ctx context.Context, args []string) error {
 	if !*noReduce {
 		fmt.Println("(the raw count, without reductions: the same command with --no-reduce)")
 	}
+	if sh.Sharded() {
+		fmt.Printf("(and %d schedules run to split the exploration, each counted by the shard that owns it)\n", rep.Uncounted)
+	}
 	if rep.Violation == nil {
 		if rep.Complete {
 			fmt.Printf("verdict%s: every schedule the strategy allows%s was run, and every guarantee held in each\n", shardNote(sh), map[bool]string{true: " (this shard's share)"}[sh.Sharded()])

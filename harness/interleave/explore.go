@@ -76,11 +76,15 @@ type ExploreOptions struct {
 
 // Report is what an exploration found.
 type Report struct {
-	Strategy  Strategy
-	Explored  int           // schedules run
-	Elapsed   time.Duration // wall time of the whole exploration
-	Steps     int           // statements granted over all schedules
-	Complete  bool          // every schedule the strategy allows was run
+	Strategy Strategy
+	Explored int           // schedules run
+	Elapsed  time.Duration // wall time of the whole exploration
+	Steps    int           // statements granted over all schedules
+	// Uncounted are the schedules run but not counted: those a sharded
+	// exploration runs to split the tree and leaves to their owners to
+	// count, and pct's leftmost schedule, run to measure its length.
+	Uncounted int
+	Complete  bool // every schedule the strategy allows was run
 	Outcomes  map[string]int
 	Violation *Result   // the first failed schedule, if any
 	Violating []*Result // with KeepGoing: every failed schedule

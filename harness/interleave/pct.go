@@ -21,6 +21,7 @@ func (ex *exploration) pct(ctx context.Context, e *Engine, p Program) error {
 	if err != nil {
 		return err
 	}
+	ex.uncounted()
 	length := max(first.Steps, 8)
 	for i := range runs {
 		if err := ctx.Err(); err != nil {

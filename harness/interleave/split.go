@@ -1,15 +1,23 @@
 package interleave
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"math"
+	"slices"
 	"sync"
 )
 
 // splitFactor: a sharded exploration splits the tree into at least
 // splitFactor subtrees per shard, so that shards dealt subtrees of uneven
-// sizes still get similar shares of the work.
-const splitFactor = 8
+// sizes still get similar shares of the work; splitBatch subtrees are
+// opened at a time (on every lane at once), a number that must not depend
+// on the lanes, or the split would.
+const (
+	splitFactor = 16
+	splitBatch  = 4
+)
 
 // The tree of a depth-first exploration is one of subtrees: a subtree is
 // a prefix of choices, its schedule is the prefix run with the current
@@ -22,54 +30,78 @@ const splitFactor = 8
 // it, and from whichever route: sharding changes who runs a schedule,
 // never which schedules there are.
 //
-// split deals that tree out among the shards, the same way in every one:
-// it enumerates subtrees breadth first, level by level, running each
-// level's schedules to find the next level, until a level has at least
-// splitFactor·n subtrees (or none: the tree ended). Subtrees are numbered
-// in breadth-first order, 0 for the whole tree; the k-th belongs to the
-// shard that Owns(k). A level above the last is run by every shard — each
-// needs its schedules to find the next — but each of those schedules is
-// counted by its owner alone; the last level's subtrees go to their owners
-// whole. It returns this shard's subtrees, to explore depth first.
+// split deals that tree out among the shards, the same way in every one.
+// It keeps a frontier of subtrees not yet opened, starting with the whole
+// tree, and opens the biggest first — by their weight, the points left
+// after the one they branch at, since a subtree's size grows with its
+// depth — splitBatch at a time, running their schedules to find their
+// children, until the frontier holds at least splitFactor·n subtrees (or
+// none: the tree ended). The k-th subtree opened belongs to the shard that
+// Owns(k): every shard runs its schedule, its owner alone counts it. The
+// frontier's subtrees, heaviest first, are then dealt the same way, each
+// to be explored whole, depth first, by its owner. Ties in weight go by
+// the order the subtrees were found. It returns this shard's subtrees.
 func (ex *exploration) split(ctx context.Context, engines []*Engine, p Program) ([][]int, error) {
 	sh := ex.opts.Shard
-	level := [][]int{{}}
-	k := 0 // the number of the level's first subtree
-	for len(level) > 0 && len(level) < splitFactor*sh.N {
-		results, err := ex.runAll(ctx, engines, p, level)
+	frontier := []subtree{{prefix: []int{}, weight: math.MaxInt}}
+	found, opened := 1, 0
+	for len(frontier) > 0 && len(frontier) < splitFactor*sh.N {
+		heaviestFirst(frontier)
+		batch := frontier[:min(splitBatch, len(frontier))]
+		frontier = frontier[len(batch):]
+		prefixes := make([][]int, len(batch))
+		for j, t := range batch {
+			prefixes[j] = t.prefix
+		}
+		results, err := ex.runAll(ctx, engines, p, prefixes)
 		if err != nil {
 			return nil, err
 		}
-		var next [][]int
 		for j, res := range results {
-			if sh.Owns(k+j) && ex.record(res) {
+			if !sh.Owns(opened) {
+				ex.uncounted()
+			} else if ex.record(res) {
 				return nil, nil // stopped: a violation, or this shard's Max
 			}
-			next = append(next, ex.children(res, len(level[j]))...)
+			opened++
+			for i := len(prefixes[j]); i < len(res.Points); i++ {
+				for c := range ex.alternatives(res, i) {
+					frontier = append(frontier, subtree{prefix: branch(res, i, c), weight: len(res.Points) - i - 1, order: found})
+					found++
+				}
+			}
 		}
-		k += len(level)
-		level = next
 	}
+	heaviestFirst(frontier)
 	var mine [][]int
-	for j, prefix := range level {
-		if sh.Owns(k + j) {
-			mine = append(mine, prefix)
+	for j, t := range frontier {
+		if sh.Owns(j) {
+			mine = append(mine, t.prefix)
 		}
 	}
 	return mine, nil
 }
 
-// children are the subtrees below the schedule res of the subtree whose
-// prefix has length floor: every alternative at every later point, in
-// order of point, then of choice.
-func (ex *exploration) children(res *Result, floor int) [][]int {
-	var out [][]int
-	for i := floor; i < len(res.Points); i++ {
-		for c := range ex.alternatives(res, i) {
-			out = append(out, branch(res, i, c))
+func (ex *exploration) uncounted() {
+	ex.mu.Lock()
+	ex.rep.Uncounted++
+	ex.mu.Unlock()
+}
+
+// subtree is a subtree of the frontier: its prefix, its weight (the points
+// left after the one it branches at) and the order it was found in.
+type subtree struct {
+	prefix        []int
+	weight, order int
+}
+
+func heaviestFirst(ts []subtree) {
+	slices.SortFunc(ts, func(a, b subtree) int {
+		if a.weight != b.weight {
+			return cmp.Compare(b.weight, a.weight)
 		}
-	}
-	return out
+		return cmp.Compare(a.order, b.order)
+	})
 }
 
 // branch is the prefix that leaves res's schedule at point i with choice c.
