@@ -20,8 +20,8 @@ package interleave
 // A schedule abandoned while the step waits at the gate (an error, a
 // cancelled context) releases it without a grant, and run is called all
 // the same, as Raw's is: a statement the program holds for someone else
-// (a relay's client) is never left waiting. Only the engine does not
-// count it.
+// (a relay's client) is never left waiting; the abandoned schedule
+// records nothing of it.
 func (s *Session) External(stmt Statement, pid uint32, run func() (tag string, txBefore, txAfter byte, err error)) error {
 	if pid != s.conn.pid {
 		// A new connection object, not a write to the shared one: the
