@@ -71,9 +71,10 @@ func (c *clientRun) step(ctx context.Context, in model.Input, done *atomic.Int64
 		return err
 	}
 	done.Add(1)
-	if c.conn.IsClosed() {
+	if c.conn == nil || c.conn.IsClosed() {
 		// pgx closes a connection whose query was cancelled or cut
-		// off: start a new session and go on.
+		// off (and a retry whose reconnection the run's end cut short
+		// left none): start a new session and go on.
 		if err := c.reconnect(ctx); err != nil {
 			return contextOr(ctx, err)
 		}
