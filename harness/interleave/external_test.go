@@ -147,28 +147,11 @@ func TestExternalSessionsAreScheduledLikeTheEngines(t *testing.T) {
 			}
 			p := &externalProgram{setup: table, sessions: tc.sessions, final: "SELECT id, v FROM t ORDER BY id",
 				conns: externalConns(t, e, len(tc.sessions))}
-			var first *interleave.Result
-			for i := range 50 {
-				choices := interleave.Replay(slices.Clone(tc.choices))
-				res, err := e.Run(context.Background(), p, &choices)
-				if err != nil {
-					t.Fatalf("replay %d: %v", i, err)
-				}
-				if first == nil {
-					first = res
-					if got, want := strings.Join(res.Transcript, "\n"), strings.Join(want.Transcript, "\n"); got != want {
-						t.Fatalf("External sessions' transcript:\n%s\n--- the engine's own connections':\n%s", got, want)
-					}
-					assertInOrder(t, res.Transcript, tc.want)
-					continue
-				}
-				if got, want := strings.Join(res.Transcript, "\n"), strings.Join(first.Transcript, "\n"); got != want {
-					t.Fatalf("replay %d: transcript differs:\n%s\n--- first:\n%s", i, got, want)
-				}
-				if res.Outcome.Key != first.Outcome.Key {
-					t.Fatalf("replay %d: outcome %q, first %q", i, res.Outcome.Key, first.Outcome.Key)
-				}
+			first := replaysAlike(t, e, p, tc.choices, 50)
+			if got, want := strings.Join(first.Transcript, "\n"), strings.Join(want.Transcript, "\n"); got != want {
+				t.Fatalf("External sessions' transcript:\n%s\n--- the engine's own connections':\n%s", got, want)
 			}
+			assertInOrder(t, first.Transcript, tc.want)
 		})
 	}
 }

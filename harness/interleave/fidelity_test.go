@@ -78,27 +78,35 @@ func TestReplaysAreIdentical(t *testing.T) {
 	for _, tc := range fidelityCases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &sqlProgram{setup: table, sessions: tc.sessions, final: "SELECT id, v FROM t ORDER BY id"}
-			var first *interleave.Result
-			for i := range 100 {
-				choices := interleave.Replay(slices.Clone(tc.choices))
-				res, err := e.Run(context.Background(), p, &choices)
-				if err != nil {
-					t.Fatalf("replay %d: %v", i, err)
-				}
-				if first == nil {
-					first = res
-					assertInOrder(t, res.Transcript, tc.want)
-					continue
-				}
-				if got, want := strings.Join(res.Transcript, "\n"), strings.Join(first.Transcript, "\n"); got != want {
-					t.Fatalf("replay %d: transcript differs:\n%s\n--- first:\n%s", i, got, want)
-				}
-				if got, want := res.Outcome.Key, first.Outcome.Key; got != want {
-					t.Fatalf("replay %d: outcome %q, first %q", i, got, want)
-				}
-			}
+			first := replaysAlike(t, e, p, tc.choices, 100)
+			assertInOrder(t, first.Transcript, tc.want)
 		})
 	}
+}
+
+// replaysAlike runs p under choices n times and fails unless every run has
+// the first one's transcript and outcome; it returns the first.
+func replaysAlike(t *testing.T, e *interleave.Engine, p interleave.Program, choices []int, n int) *interleave.Result {
+	t.Helper()
+	var first *interleave.Result
+	for i := range n {
+		replay := interleave.Replay(slices.Clone(choices))
+		res, err := e.Run(context.Background(), p, &replay)
+		if err != nil {
+			t.Fatalf("replay %d: %v", i, err)
+		}
+		if first == nil {
+			first = res
+			continue
+		}
+		if got, want := strings.Join(res.Transcript, "\n"), strings.Join(first.Transcript, "\n"); got != want {
+			t.Fatalf("replay %d: transcript differs:\n%s\n--- first:\n%s", i, got, want)
+		}
+		if res.Outcome.Key != first.Outcome.Key {
+			t.Fatalf("replay %d: outcome %q, first %q", i, res.Outcome.Key, first.Outcome.Key)
+		}
+	}
+	return first
 }
 
 // assertInOrder checks that every wanted fragment appears in the
