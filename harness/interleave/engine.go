@@ -52,6 +52,13 @@ type Config struct {
 	// timeouts on purpose (isolation specs: '10s' for every session but the
 	// victim) set it lower, so that each of their waits does not cost it.
 	ExamineGrace time.Duration
+	// Freezer, when set, stops and resumes sessions' server processes, so
+	// that a step releasing a lock two or more sessions wait for wakes them
+	// one at a time, in the order they began waiting (freeze.go). Without
+	// it the server wakes them together, and which of them gets the next
+	// lock first is the operating system's choice: the outcome of such a
+	// schedule may vary from one replay to the next.
+	Freezer Freezer
 }
 
 // Errors of a run that are not the program's.

@@ -86,6 +86,9 @@ func (e *Engine) run(ctx context.Context, p Program, ch Chooser, speculate bool)
 		})
 	}
 	sc := newScheduler(e, p, run, roles, conns, st, ch, speculate)
+	// Before the sessions are abandoned above: a stopped backend would
+	// never answer their cancellations.
+	defer sc.thawAll()
 	err = sc.loop(ctx, stopBackground)
 	for i, c := range sc.conns {
 		if !roles[i].External {

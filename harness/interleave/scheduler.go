@@ -66,12 +66,14 @@ type scheduler struct {
 	unexamined      []bool
 	speculated      bool
 	deadlocksBefore int
+	// frozen: the session's server process is stopped (freeze.go).
+	frozen []bool
 }
 
 func newScheduler(e *Engine, p Program, run Run, roles []Role, conns []*conn, st *runState, ch Chooser, speculate bool) *scheduler {
 	n := len(roles)
 	return &scheduler{e: e, prog: p, run: run, roles: roles, conns: conns, st: st, chooser: ch, tuning: p.Tuning(),
-		speculate: speculate, unexamined: make([]bool, n),
+		speculate: speculate, unexamined: make([]bool, n), frozen: make([]bool, n),
 		status: make([]status, n), next: make([]event, n), waiting: make([]bool, n), rank: make([]int, n),
 		lastExamined: make([]time.Time, n), grantedAt: make([]time.Time, n), inOp: make([]bool, n), sinceAttempt: make([]int, n), restarts: make([]int, n),
 		parked: map[int]bool{}, current: -1, granted: -1, pause: map[int][]string{}}
@@ -244,6 +246,9 @@ func (s *scheduler) grant(pick int) error {
 				delete(s.parked, p)
 			}
 		}
+	}
+	if err := s.freezeBlocked(pick); err != nil {
+		return err
 	}
 	s.granted, s.audited, s.faulted = pick, false, false
 	s.grantedAt[pick] = time.Now()

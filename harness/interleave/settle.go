@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,8 +38,8 @@ type WaitLog interface {
 // than a lock (a deferrable snapshot), or a long statement.
 const logFallback = 25 * time.Millisecond
 
-// settle waits until every session is at a gate, asleep, done, or blocked
-// on a lock: one select over every session's events and, for statements in
+// settleThawed waits until every session whose server process runs (see
+// freeze.go) is at a gate, asleep, done, or blocked on a lock: one select over every session's events and, for statements in
 // flight, a poll of the server once they have taken twice as long as steps
 // usually do. No statement is assumed not to block, whatever its text, and
 // sessions blocked before the last step are examined again.
@@ -50,7 +51,7 @@ const logFallback = 25 * time.Millisecond
 // is settled only once the detector has examined both; if it then finds a
 // deadlock, the speculation may have changed its victim, and the schedule
 // is run again without speculating (errMisspeculated).
-func (s *scheduler) settle(ctx context.Context) error {
+func (s *scheduler) settleThawed(ctx context.Context) error {
 	delay := s.firstPoll()
 	polled := false // since the last event
 	for {
@@ -72,7 +73,9 @@ func (s *scheduler) settle(ctx context.Context) error {
 			case running:
 				goCode = true
 			case inStatement, blocked:
-				inFlight = append(inFlight, i)
+				if !s.frozen[i] {
+					inFlight = append(inFlight, i)
+				}
 			}
 		}
 		if !goCode && len(inFlight) == 0 {
@@ -112,7 +115,7 @@ func (s *scheduler) settle(ctx context.Context) error {
 		if waits == nil {
 			continue // a statement still runs
 		}
-		if s.speculate && len(waits) == 1 {
+		if s.speculate && len(waits) == 1 && !slices.Contains(s.frozen, true) { // a frozen session waits too
 			s.unexamined[waits[0].session] = true
 			s.settleBlocked(inFlight)
 			return nil

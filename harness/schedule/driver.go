@@ -42,6 +42,9 @@ func NewDriverExecutor(ctx context.Context, server *postgres.Server, d Driver, c
 	if log != nil {
 		cfg.WaitLog = log
 	}
+	if f := server.Backends(); f != nil {
+		cfg.Freezer = f // wakes sessions one at a time: replays stay exact
+	}
 	e := &Executor{driver: d, server: server, log: log}
 	if e.engine, err = interleave.New(ctx, cfg); err != nil {
 		e.Close()

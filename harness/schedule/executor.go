@@ -102,6 +102,9 @@ func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.
 	if log != nil {
 		cfg.WaitLog = log
 	}
+	if f := server.Backends(); f != nil {
+		cfg.Freezer = f // wakes sessions one at a time: replays stay exact
+	}
 	e := &Executor{variant: variant, server: server, log: log}
 	if e.engine, err = interleave.New(ctx, cfg); err != nil {
 		e.Close()
