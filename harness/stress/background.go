@@ -76,6 +76,8 @@ func scenarioOf(cfg Config) Scenario {
 			names[i] = f.Name()
 		}
 		sc.Faults, sc.FaultInterval = strings.Join(names, ","), cfg.FaultInterval.String()
+	} else if cfg.BurstEvery > 0 {
+		sc.BurstEvery = cfg.BurstEvery.String()
 	}
 	return sc
 }

@@ -29,6 +29,7 @@ type clientRun struct {
 	sessions *sessions // where the nemesis finds this client's session
 	retried  *atomic.Int64
 	gate     *gate // held for each call, so that barriers fall between calls
+	bursts   *bursts
 
 	conn  *pgx.Conn
 	link  *fault.Link // under conn (nil without faults)
@@ -37,6 +38,7 @@ type clientRun struct {
 }
 
 func (c *clientRun) loop(ctx context.Context, deadline time.Time, claimed, done *atomic.Int64) error {
+	defer c.bursts.quit()
 	if err := c.reconnect(ctx); err != nil {
 		return contextOr(ctx, err)
 	}
@@ -46,6 +48,7 @@ func (c *clientRun) loop(ctx context.Context, deadline time.Time, claimed, done 
 			c.conn.Close(context.Background())
 		}
 	}()
+	var burst int64 // the last burst this client met
 	for ctx.Err() == nil {
 		if c.cfg.Ops > 0 && claimed.Add(1) > int64(c.cfg.Ops) || !deadline.IsZero() && time.Now().After(deadline) {
 			return nil
@@ -53,6 +56,9 @@ func (c *clientRun) loop(ctx context.Context, deadline time.Time, claimed, done 
 		world := c.worlds[c.rng.IntN(len(c.worlds))]
 		in := workload.RandomInput(c.rng, c.specs[world], c.cfg.Mix)
 		in.World = world
+		if call, ok := c.bursts.await(c.id, &burst); ok {
+			in = call
+		}
 		c.gate.enter()
 		err := c.step(ctx, in, done)
 		c.gate.leave()

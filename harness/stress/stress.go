@@ -61,7 +61,14 @@ type Config struct {
 	// (docs/segments.md). A run with faults records no barrier.
 	BarrierEvery time.Duration
 	BarrierCalls int
-	Mix          workload.Mix
+	// BurstEvery, if positive, is the pause between two bursts: every
+	// client ends its call and waits at a start gate, then all fire the
+	// same kind of call on one hot row of one world at once
+	// (workload.Burst), so that their statements overlap inside the
+	// server — a race within one statement that calls drawn one by one
+	// almost never meet. A run with faults fires no burst.
+	BurstEvery time.Duration
+	Mix        workload.Mix
 	// History receives the history, flushed line by line.
 	History io.Writer
 	Command string // recorded in the header
@@ -81,6 +88,7 @@ type Scenario struct {
 	// pause between two.
 	Faults        string `json:"faults,omitempty"`
 	FaultInterval string `json:"fault_interval,omitempty"`
+	BurstEvery    string `json:"burst_every,omitempty"` // the pause between two bursts
 }
 
 // Summary is what a run did.
@@ -99,6 +107,8 @@ type Summary struct {
 	// BarriersSkipped those given up because a backend of a connection
 	// given up, or the background worker, did not settle in time.
 	Barriers, BarriersSkipped int64
+	// Bursts counts the bursts fired (Config.BurstEvery).
+	Bursts int64
 }
 
 // OpsPerSecond is the throughput of the run.
@@ -232,6 +242,14 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	} else {
 		barriersDone <- nil
 	}
+	var fire *bursts
+	stopBursts := func() {}
+	if cfg.BurstEvery > 0 && !faulty {
+		if fire, stopBursts, err = startBursts(ctx, cfg, connectControl, worlds, specs); err != nil {
+			return Summary{}, err
+		}
+		defer stopBursts()
+	}
 	live := newSessions(cfg.Clients)
 	var retried atomic.Int64
 	nctx, stopNemesis := context.WithCancel(ctx)
@@ -248,7 +266,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	for client := range cfg.Clients {
 		wg.Go(func() {
 			cl := clientRun{cfg: cfg, id: client, rec: rec, connect: connect, worlds: worlds, specs: specs,
-				rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(client)+1)), sessions: live, retried: &retried, gate: g}
+				rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(client)+1)), sessions: live, retried: &retried, gate: g, bursts: fire}
 			defer func() {
 				if r := recover(); r != nil {
 					errs <- fmt.Errorf("internal error: panic in client %d: %v", client, r)
@@ -258,6 +276,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		})
 	}
 	wg.Wait()
+	stopBursts()
 	// The nemesis stops with the clients: a crash it is in finishes with
 	// the server restarted, a pause is cut short.
 	stopNemesis()
@@ -304,6 +323,9 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	ok, fail, info := rec.Counts()
 	sum := Summary{Ops: ok + fail + info, OK: ok, Fail: fail, Info: info, Elapsed: elapsed, Quiescent: quiescent,
 		Faults: nem.injected, FaultsMissed: nem.missed, Retried: retried.Load()}
+	if fire != nil {
+		sum.Bursts = fire.fired.Load()
+	}
 	if cuts != nil {
 		sum.Barriers, sum.BarriersSkipped = cuts.taken.Load(), cuts.skipped.Load()
 	}

@@ -87,6 +87,36 @@ func TestCorrectVariantsKeepEveryGuarantee(t *testing.T) {
 	}
 }
 
+// TestBurstsRaiseNoFalseAlarm: correct variants keep every guarantee
+// when every client fires the same kind of call on one hot row at once,
+// over and over (Config.BurstEvery) — a lagging variant too, whose
+// transfers wait for its worker.
+func TestBurstsRaiseNoFalseAlarm(t *testing.T) {
+	for _, v := range pgtest.Correct() {
+		t.Run(v.Info().Name, func(t *testing.T) {
+			summary, verdict := runAndCheck(t, context.Background(), stress.Config{Variant: v, Clients: 8, Worlds: 2, Ops: 1000, Seed: 2, BurstEvery: 5 * time.Millisecond})
+			if !verdict.Passed() {
+				t.Errorf("%d operations, %d bursts: statuses %v, findings %+v", summary.Ops, summary.Bursts, verdict.Statuses, verdict.Findings)
+			}
+			if summary.Ops != 1000 || summary.Bursts == 0 {
+				t.Errorf("ran %d operations and %d bursts; want 1000 and some", summary.Ops, summary.Bursts)
+			}
+		})
+	}
+}
+
+// TestAnInterruptedRunWithBurstsEnds: an interrupt finds clients waiting
+// at a burst's gate or in its calls; the run still ends, with its audits.
+func TestAnInterruptedRunWithBurstsEnds(t *testing.T) {
+	v, _ := protocol.Lookup("locking")
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	summary, verdict := runAndCheck(t, ctx, stress.Config{Variant: v, Clients: 4, Worlds: 1, Duration: time.Hour, Seed: 3, BurstEvery: time.Millisecond})
+	if !verdict.Passed() || summary.Bursts == 0 {
+		t.Errorf("after an interrupt: %d operations, %d bursts, statuses %v, findings %+v", summary.Ops, summary.Bursts, verdict.Statuses, verdict.Findings)
+	}
+}
+
 // TestBugVariantsAreCaught: with the default settings of `jbcheck run`
 // (8 clients, 4 worlds, 4000 operations) and a fixed seed, every bug variant
 // that needs no fault is caught, and the verdict names linearizability and
