@@ -49,6 +49,11 @@ type Options struct {
 	MaxRounds, MaxStressRuns int
 	// StressRun is one stress run's length (0: 3 s).
 	StressRun time.Duration
+	// ShrinkWithin, if set, bounds the cutting of a stress violation into
+	// schedule-mode candidates: past it the stress history is kept whole,
+	// with the reason (a judge that needs only the verdict, mutate, sets
+	// it; a race no schedule shows would try every candidate).
+	ShrinkWithin time.Duration
 	// Scenarios draws the property's scenarios (nil: property.Scenarios()).
 	// A test breaks it on purpose to see the coverage check fire.
 	Scenarios *rapid.Generator[model.Scenario]
@@ -83,6 +88,7 @@ type Searched struct {
 	Schedules  int   // schedules run, shrinking's included
 	StressRuns int   // stress runs
 	StressOps  int64 // operations of every stress run
+	Bursts     int64 // bursts the stress runs fired (their calls are among StressOps)
 	Property   time.Duration
 	Stress     time.Duration
 	Shrink     time.Duration
@@ -217,6 +223,6 @@ func (r Result) Line() string {
 		}
 		return fmt.Sprintf("%s: VIOLATED %v, found by %s after %.1fs; %s", r.Variant, c.Violated, c.Stage, c.Found.Seconds(), shape)
 	}
-	return fmt.Sprintf("%s: held on %d scenarios, %d schedules, %d stress operations (%d runs) in %.1fs; race coverage: %s",
-		r.Variant, s.Scenarios, s.Schedules, s.StressOps, s.StressRuns, s.Elapsed.Seconds(), r.Coverage.Summary())
+	return fmt.Sprintf("%s: held on %d scenarios, %d schedules, %d stress operations (%d runs, %d bursts) in %.1fs; race coverage: %s",
+		r.Variant, s.Scenarios, s.Schedules, s.StressOps, s.StressRuns, s.Bursts, s.Elapsed.Seconds(), r.Coverage.Summary())
 }

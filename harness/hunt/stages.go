@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -62,6 +63,14 @@ var stressFaults = []string{"crash", "kill", "cancel", "lose-reply"}
 // the call it breaks within a run.
 var faultOnlyRuns = []string{"lose-reply", "kill", "crash"}
 
+// burstEvery is the pause between two bursts of a stress run without
+// faults (stress.Config.BurstEvery): every client fires the same kind of
+// call on one hot row at once, a race inside one statement that calls
+// drawn one by one almost never meet. It is short: a client between two
+// bursts makes a call or two of its own (more on a fast variant), and
+// bursts are what such a race needs many of.
+const burstEvery = 10 * time.Millisecond
+
 const (
 	faultEvery     = 300 * time.Millisecond
 	faultOnlyEvery = 50 * time.Millisecond // a kill or a lost reply; crashes come every faultEvery
@@ -113,7 +122,7 @@ func (h *hunter) stress(ctx context.Context, end time.Time) error {
 			continue
 		}
 		cfg := stress.Config{Server: h.o.Server, Variant: h.o.Variant, Clients: 8, Worlds: 4, Seed: int64(h.o.Seed) + int64(run),
-			Duration: min(h.o.StressRun, max(left, time.Second)), Command: h.o.Command}
+			Duration: min(h.o.StressRun, max(left, time.Second)), Command: h.o.Command, BurstEvery: burstEvery}
 		cfg.Faults, cfg.FaultInterval = h.faultsOf(run, faults)
 		var buf bytes.Buffer
 		cfg.History = &buf
@@ -123,6 +132,7 @@ func (h *hunter) stress(ctx context.Context, end time.Time) error {
 		}
 		h.res.Searched.StressRuns++
 		h.res.Searched.StressOps += sum.Ops
+		h.res.Searched.Bursts += sum.Bursts
 		hist, err := histories.Read(bytes.NewReader(buf.Bytes()), "stress")
 		if err != nil {
 			return err
@@ -166,7 +176,7 @@ func (h *hunter) shrinkStress(ctx context.Context, hist *histories.History, raw 
 	case h.o.Variant.Info().FaultOnly:
 		err = errNeedsAFault
 	default:
-		shrunk, err = shrink.Shrink(ctx, h.execs, hist, file, shrink.Options{Candidates: 100})
+		shrunk, err = h.cut(ctx, hist, file)
 	}
 	switch {
 	case err == nil:
@@ -182,6 +192,22 @@ func (h *hunter) shrinkStress(ctx context.Context, hist *histories.History, raw 
 		return h.report(c, hist, verdict, nil)
 	}
 	return h.keep(c)
+}
+
+// cut cuts schedule-mode candidates out of a stress history and shrinks
+// the first that fails, within Options.ShrinkWithin when it is set.
+func (h *hunter) cut(ctx context.Context, hist *histories.History, file string) (*shrink.Shrunk, error) {
+	opts := shrink.Options{Candidates: 100}
+	if h.o.ShrinkWithin <= 0 {
+		return shrink.Shrink(ctx, h.execs, hist, file, opts)
+	}
+	within, cancel := context.WithTimeout(ctx, h.o.ShrinkWithin)
+	defer cancel()
+	shrunk, err := shrink.Shrink(within, h.execs, hist, file, opts)
+	if err != nil && ctx.Err() == nil && within.Err() != nil {
+		err = fmt.Errorf("no schedule-mode candidate cut from it failed within %s, the time shrinking was given: a race that needs two statements running at the same moment is one no schedule shows (a schedule's step is a statement, run alone)", h.o.ShrinkWithin)
+	}
+	return shrunk, err
 }
 
 // errLostToACrash is why a stress history that lost an acknowledged write

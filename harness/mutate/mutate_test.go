@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"jbcheck.dev/jbcheck/harness/hunt"
 	"jbcheck.dev/jbcheck/harness/mutate"
 	"jbcheck.dev/jbcheck/harness/pgtest"
 	"jbcheck.dev/jbcheck/harness/protocol"
@@ -134,4 +136,48 @@ func TestArguedMutantsAreInDocs(t *testing.T) {
 			t.Errorf("docs/guarantees.md (Mutants) does not give the argument for %s %s in %s: %q", a.Variant, a.Operator, a.Op, a.Why)
 		}
 	}
+}
+
+// TestHuntsBurstsKillASplitOneStatementGuard: async-watermark's transfer
+// split into autocommit statements checks and debits in one statement,
+// but without its transaction the row locks before it are let go at once,
+// and two such statements running at the same moment each sum the ledger
+// before the other's entry exists: an overdraft. No schedule shows it (a
+// schedule's step is a statement, run alone), and stress with calls drawn
+// one by one did not in 30 s; the stress stage of the hunt alone catches
+// it with its bursts (every client drawing more than half of one wallet
+// at once), in its first or second run without faults. Without bursts
+// this test fails: it asks for some, and calls drawn one by one caught
+// the mutant in 3 of 8 runs of 3 s at load 5, none of 4 at load 10
+// (bursts: 8 of 8, 9 of 10). Shrinking is bounded: the verdict is what
+// is asked.
+func TestHuntsBurstsKillASplitOneStatementGuard(t *testing.T) {
+	ctx := context.Background()
+	base := lookup(t, "async-watermark")
+	ms, err := mutate.Enumerate(ctx, pgtest.Server(t), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ms, func(m mutate.Mutation) bool { return m.Operator == mutate.SplitTransaction && m.Op == "transfer" })
+	if i < 0 {
+		t.Fatal("async-watermark has no mutant with its transfer split into autocommit statements")
+	}
+	res, err := hunt.Run(ctx, hunt.Options{Server: pgtest.Server(t), Variant: mutate.Mutant(base, ms[i]), Budget: 30 * time.Second,
+		Split: hunt.Split{Property: 0.01}, MaxStressRuns: 3, Lanes: 1, ShrinkWithin: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Counterexample
+	if !res.Violated || c.Stage != "stress" || res.Searched.Bursts == 0 {
+		t.Fatalf("%s: not caught by stress with bursts: %s (%d bursts)", ms[i], res.Line(), res.Searched.Bursts)
+	}
+	if !slices.Contains(c.Violated, model.Linearizable) && !slices.Contains(c.Violated, model.NoOverdraft) {
+		t.Errorf("%s: violated %v, want an overdraft (I3) or two transfers both paid (L)", ms[i], c.Violated)
+	}
+	// No schedule shows it, so shrinking stops at its bound and keeps
+	// the stress history whole, saying why.
+	if c.Shrunk || !strings.Contains(c.Note, "within 1s") {
+		t.Errorf("shrunk %v, note %q: want the history kept whole after ShrinkWithin", c.Shrunk, c.Note)
+	}
+	t.Logf("%s (%d bursts)", res.Line(), res.Searched.Bursts)
 }
