@@ -45,6 +45,7 @@ func NewDriverExecutor(ctx context.Context, server *postgres.Server, d Driver, c
 	if f := server.Backends(); f != nil {
 		cfg.Freezer = f // wakes sessions one at a time: replays stay exact
 	}
+	cfg.Incarnation = server.Incarnation
 	e := &Executor{driver: d, server: server, log: log}
 	if e.engine, err = interleave.New(ctx, cfg); err != nil {
 		e.Close()

@@ -105,6 +105,7 @@ func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.
 	if f := server.Backends(); f != nil {
 		cfg.Freezer = f // wakes sessions one at a time: replays stay exact
 	}
+	cfg.Incarnation = server.Incarnation
 	e := &Executor{variant: variant, server: server, log: log}
 	if e.engine, err = interleave.New(ctx, cfg); err != nil {
 		e.Close()
