@@ -66,6 +66,12 @@ type Config struct {
 	// title says so, or once it has run for titleFallback: a statement
 	// that is merely slow costs no query.
 	Titles Titles
+	// Incarnation, when set, counts the server's restarts (a crash fault,
+	// on this engine's lane or another's): once it has changed, every
+	// connection the engine holds is to a server that is gone, and each is
+	// made again before the next schedule — without it, a session cleaned
+	// behind the last schedule is trusted and its first statement fails.
+	Incarnation func() uint64
 }
 
 // Titles reads what a session's server process shows of itself.
@@ -107,6 +113,9 @@ type Engine struct {
 	// marks those it reset.
 	cleaning sync.WaitGroup
 	clean    []bool
+	// incarnation is the server's (Config.Incarnation) when the engine's
+	// connections were checked last.
+	incarnation uint64
 }
 
 // New connects the control connection.
@@ -128,6 +137,9 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("connecting the control connection: %w", err)
 	}
 	e := &Engine{cfg: cfg, timer: newPrecise(), latency: 200 * time.Microsecond}
+	if cfg.Incarnation != nil {
+		e.incarnation = cfg.Incarnation()
+	}
 	e.control = &conn{pg: pg, pid: pg.PgConn().PID()}
 	if cfg.WaitLog == nil {
 		var timeout time.Duration
@@ -232,6 +244,29 @@ func (e *Engine) ensureControl(ctx context.Context) error {
 	return nil
 }
 
+// reconnectAfterRestart closes every session connection and makes the
+// control connection again when the server restarted since they were made.
+func (e *Engine) reconnectAfterRestart(ctx context.Context) error {
+	if e.cfg.Incarnation == nil {
+		return nil
+	}
+	now := e.cfg.Incarnation()
+	if now == e.incarnation {
+		return nil
+	}
+	for _, c := range e.sessions {
+		if c != nil {
+			c.pg.Close(ctx) // its backend is gone; connected again below
+		}
+	}
+	clear(e.clean)
+	if err := e.ensureControl(ctx); err != nil {
+		return err
+	}
+	e.incarnation = now
+	return nil
+}
+
 // resetSQL returns a session to the state of a fresh connection — what
 // DISCARD ALL does, except that it keeps the prepared statements pgx
 // caches (they hold no session state a program can see): settings,
@@ -245,6 +280,9 @@ const resetSQL = "RESET ALL; SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTE
 // without a connection.
 func (e *Engine) reset(ctx context.Context, roles []Role) ([]*conn, error) {
 	e.cleaning.Wait()
+	if err := e.reconnectAfterRestart(ctx); err != nil {
+		return nil, err
+	}
 	conns := make([]*conn, len(roles))
 	var dirty []int // the engine's own sessions that need a reset now
 	for i, r := range roles {

@@ -46,6 +46,7 @@ func NewDriverExecutor(ctx context.Context, server *postgres.Server, d Driver, c
 		cfg.Freezer = f // wakes sessions one at a time: replays stay exact
 		cfg.Titles = f  // a slow statement costs no question to the server
 	}
+	cfg.Incarnation = server.Incarnation
 	e := &Executor{driver: d, server: server, log: log}
 	if e.engine, err = interleave.New(ctx, cfg); err != nil {
 		e.Close()

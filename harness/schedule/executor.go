@@ -106,6 +106,7 @@ func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.
 		cfg.Freezer = f // wakes sessions one at a time: replays stay exact
 		cfg.Titles = f  // a slow statement costs no question to the server
 	}
+	cfg.Incarnation = server.Incarnation
 	e := &Executor{variant: variant, server: server, log: log}
 	if e.engine, err = interleave.New(ctx, cfg); err != nil {
 		e.Close()
