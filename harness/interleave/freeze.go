@@ -116,6 +116,9 @@ func (s *scheduler) freezeBlocked(except int) error {
 // A frozen process cannot report its own grant, but the server's lock
 // table already shows it.
 func (s *scheduler) grantedWhileFrozen(ctx context.Context) (int, error) {
+	if s.quiet && !s.mayRelease {
+		return -1, nil // the step released nothing (stillBlocked)
+	}
 	frozen := s.frozenSessions()
 	pids := make([]int32, len(frozen))
 	for i, c := range frozen {
@@ -132,11 +135,13 @@ func (s *scheduler) grantedWhileFrozen(ctx context.Context) (int, error) {
 	defer rows.Close()
 	next := -1
 	for i := 0; rows.Next(); i++ {
-		var isBlocked bool
-		if err := rows.Scan(&isBlocked); err != nil {
+		var isBlocked, stable bool
+		if err := rows.Scan(&isBlocked, &stable); err != nil {
 			return -1, err
 		}
-		if c := frozen[i]; !isBlocked && (next < 0 || s.rank[c] < s.rank[next]) {
+		c := frozen[i]
+		s.stableWait[c] = isBlocked && stable
+		if !isBlocked && (next < 0 || s.rank[c] < s.rank[next]) {
 			next = c
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -41,6 +42,7 @@ type Server struct {
 	keep          bool
 	version       string
 	stopped       bool
+	incarnation   atomic.Uint64 // see Incarnation
 }
 
 // Start starts the embedded cluster or opens a database on the DSN's server.
@@ -102,8 +104,13 @@ func (s *Server) Crash() error {
 		return err
 	}
 	s.embedded.kill()
+	s.incarnation.Add(1)
 	return nil
 }
+
+// Incarnation counts the embedded cluster's crashes and restarts: a
+// connection made before it changed is to a server that is gone.
+func (s *Server) Incarnation() uint64 { return s.incarnation.Load() }
 
 // running reports why the embedded cluster cannot be crashed or restarted.
 func (s *Server) running() error {
@@ -125,6 +132,7 @@ func (s *Server) Restart(ctx context.Context) error {
 		return err
 	}
 	s.embedded.kill()
+	s.incarnation.Add(1)
 	if err := s.embedded.start(ctx); err != nil {
 		return err
 	}

@@ -96,3 +96,40 @@ func TestCorrectVariantsKeepDAndAUnderFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestAnExplorationAfterACrashOnAnotherLaneRunsInFull: a crash explored on
+// one executor kills every backend of the server, another executor's too;
+// the next exploration on both finds the server restarted, connects again,
+// and explores every schedule, as before the crash.
+func TestAnExplorationAfterACrashOnAnotherLaneRunsInFull(t *testing.T) {
+	ctx := context.Background()
+	crashing, other := faultyExecutor(t, "locking", "crash"), executor(t, "locking", false)
+	crashing.Reduce = false
+	two := mustParse(t, "c0: join(u0,g0); c1: join(u0,g0)", "")
+	full := func(label string) {
+		t.Helper()
+		rep, err := Explore(ctx, []*Executor{other, crashing}, two, ExploreOptions{Strategy: Strategy{Name: "exhaustive"}})
+		if err != nil {
+			t.Fatalf("%s: %v", label, err)
+		}
+		if rep.Explored != 36 || !rep.Complete {
+			t.Fatalf("%s: %d schedules (complete %v), want all 36", label, rep.Explored, rep.Complete)
+		}
+	}
+	if err := crashing.SetFaults(nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	full("before the crash")
+	f, _ := fault.Parse("crash")
+	if err := crashing.SetFaults(f, 1); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Explore(ctx, []*Executor{crashing}, mustParse(t, "c0: deposit(u0,5)", ""), ExploreOptions{Strategy: Strategy{Name: "exhaustive"}, Max: 3})
+	if err != nil || rep.Explored < 2 {
+		t.Fatalf("exploring crashes: %v (%d schedules)", err, rep.Explored)
+	}
+	if err := crashing.SetFaults(nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	full("after the crash")
+}

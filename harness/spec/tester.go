@@ -30,8 +30,10 @@ type tester struct {
 	inFlight []int
 	started  bool
 	err      error // why the permutation cannot go on
-	// abort, for a serial run, ends the run at the first step that waits.
-	abort func()
+	// abort, for a serial run, ends the run at the first step that waits;
+	// aborted: it did, and the tester directs nothing more.
+	abort   func()
+	aborted bool
 	// stalled says why the tester last waited for a session.
 	stalled string
 }
@@ -67,6 +69,11 @@ func (t *tester) Choose(p interleave.Point) int { return t.Direct(p) }
 
 // Direct implements interleave.Director.
 func (t *tester) Direct(p interleave.Point) int {
+	if t.aborted {
+		// The engine may report the cancelled step's end before it sees
+		// the run cancelled: the run is over, and why is said already.
+		return interleave.Wait
+	}
 	t.inFlight = p.InFlight
 	for _, s := range p.InFlight {
 		// What a blocked step sent before it blocked is read before it is
@@ -84,6 +91,7 @@ func (t *tester) Direct(p interleave.Point) int {
 			}
 		}
 		t.abort()
+		t.aborted = true
 		return interleave.Wait
 	}
 	if t.next == len(t.perm.Steps) {
