@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // Freezer stops and resumes one server process (a backend): with
@@ -99,16 +100,24 @@ func (s *scheduler) freezeBlocked(except int) error {
 	if len(others) < 2 {
 		return nil
 	}
-	for _, c := range others {
-		if s.frozen[c] {
-			continue
+	// All at once: each waits until its process has stopped.
+	errs := make([]error, len(others))
+	var wg sync.WaitGroup
+	for i, c := range others {
+		if !s.frozen[c] {
+			wg.Go(func() { errs[i] = s.e.cfg.Freezer.Freeze(s.conns[c].pid) })
 		}
-		if err := s.e.cfg.Freezer.Freeze(s.conns[c].pid); err != nil {
-			return fmt.Errorf("%w: freezing session %s: %v", ErrInternal, s.roles[c].Name, err)
-		}
-		s.frozen[c] = true
 	}
-	return nil
+	wg.Wait()
+	var first error
+	for i, c := range others {
+		if !s.frozen[c] && errs[i] == nil {
+			s.frozen[c] = true
+		} else if errs[i] != nil && first == nil {
+			first = fmt.Errorf("%w: freezing session %s: %v", ErrInternal, s.roles[c].Name, errs[i])
+		}
+	}
+	return first
 }
 
 // grantedWhileFrozen asks the server which frozen sessions no longer wait

@@ -61,6 +61,10 @@ type pipe struct {
 	skip   int    // replies of held messages still to swallow (each ends with ReadyForQuery)
 	in     []byte // bytes read while swallowing, not yet a whole message
 	failed bool   // a swallowed reply was an error
+	// reading: a Read waits on the connection (pgx may leave a reader
+	// of its own waiting there, on an idle connection): a BEGIN is then
+	// not answered by the pipe, since that reader would not see it.
+	reading bool
 }
 
 // pipeDial wraps cfg's dialer so that the connection's pipe is set in *p.
@@ -111,7 +115,7 @@ func (p *pipe) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	if p.hold {
 		p.hold = false
-		if isOneQuery(b) {
+		if isOneQuery(b) && !p.reading {
 			p.held = append(p.held, b...)
 			p.skip++
 			p.ready = append(p.ready, beginReply...)
@@ -137,7 +141,9 @@ func isOneQuery(b []byte) bool {
 }
 
 // Read implements net.Conn: the answer to a held BEGIN first, then what
-// the server sends, less the replies of held messages.
+// the server sends, less the replies of held messages. Whether a reply is
+// swallowed is decided once the bytes are read, not before: a read that
+// began before a held message was sent may return its reply.
 func (p *pipe) Read(b []byte) (int, error) {
 	for {
 		p.mu.Lock()
@@ -151,12 +157,16 @@ func (p *pipe) Read(b []byte) (int, error) {
 			p.mu.Unlock()
 			return n, nil
 		}
-		skipping := p.skip > 0
+		p.reading = true
 		p.mu.Unlock()
-		if !skipping {
-			return p.Conn.Read(b)
-		}
 		n, err := p.Conn.Read(b)
+		p.mu.Lock()
+		p.reading = false
+		plain := p.skip == 0 && len(p.in) == 0
+		p.mu.Unlock()
+		if plain {
+			return n, err
+		}
 		p.swallow(b[:n])
 		if err != nil {
 			return 0, err
@@ -214,10 +224,11 @@ func (p *pipe) alive() bool {
 	}
 	idle := false
 	var buf [1]byte
-	err = rc.Read(func(fd uintptr) bool {
+	// Control, not Read: a reader pgx left waiting on the connection
+	// holds its read lock.
+	err = rc.Control(func(fd uintptr) {
 		_, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		idle = errors.Is(err, syscall.EAGAIN)
-		return true
 	})
 	return err == nil && idle
 }

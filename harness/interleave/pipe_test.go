@@ -82,3 +82,39 @@ func TestPipeReportsAFailedReset(t *testing.T) {
 		t.Fatalf("read: %v, broken %v; want %v", err, p.broken(), errPipeReset)
 	}
 }
+
+// TestPipeSwallowsForAReaderAlreadyWaiting: pgx may leave a reader of its
+// own waiting on an idle connection; a reset sent ahead after it began to
+// wait is swallowed all the same, and a BEGIN is then sent, not answered
+// by the pipe (the waiting reader would not see the answer).
+func TestPipeSwallowsForAReaderAlreadyWaiting(t *testing.T) {
+	client, server := net.Pipe()
+	p := &pipe{Conn: client}
+	got := make(chan []byte)
+	go func() {
+		b := make([]byte, 256)
+		n, _ := p.Read(b)
+		got <- b[:n]
+	}()
+	for {
+		p.mu.Lock()
+		reading := p.reading
+		p.mu.Unlock()
+		if reading {
+			break
+		}
+	}
+	p.ahead("RESET ALL")
+	p.holdBegin()
+	begin := msg('Q', "begin\x00")
+	go p.Write(begin)
+	want := append(msg('Q', "RESET ALL\x00"), begin...)
+	b := make([]byte, 256)
+	if n, _ := io.ReadAtLeast(server, b, len(want)); !bytes.Equal(b[:n], want) {
+		t.Fatalf("sent %q, want %q", b[:n], want)
+	}
+	server.Write(bytes.Join([][]byte{msg('C', "RESET\x00"), msg('Z', "I"), msg('C', "BEGIN\x00"), msg('Z', "T")}, nil))
+	if r := <-got; !bytes.Equal(r, append(msg('C', "BEGIN\x00"), msg('Z', "T")...)) {
+		t.Fatalf("the waiting reader read %q, want the BEGIN's reply alone", r)
+	}
+}

@@ -307,7 +307,12 @@ func (s *scheduler) handle(ev event) error {
 		}
 		if c == s.granted && s.status[c] == inStatement {
 			s.mayRelease = mayRelease(ev) || severalStatements(s.next[c].stmt.SQL)
-			s.e.latency += (time.Since(s.grantedAt[c]) - s.e.latency) / 8
+			if ev.tag != "BEGIN" && ev.tag != "STEP" {
+				// A BEGIN sent with the next statement (pipe.go), or a
+				// step without SQL, takes no round trip: it would make
+				// statements that do look slow.
+				s.e.latency += (time.Since(s.grantedAt[c]) - s.e.latency) / 8
+			}
 		}
 		s.status[c], s.unexamined[c], s.stableWait[c] = running, false, false
 		if s.waiting[c] {
