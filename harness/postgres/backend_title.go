@@ -16,9 +16,15 @@ import (
 // another session released it. The interleaving engine asks the server
 // only once a title says waiting (interleave.Config.Titles).
 func (f *BackendFreezer) Waiting(pid uint32) bool {
-	b, err := os.ReadFile("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/cmdline")
+	file, err := os.Open("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/cmdline")
 	if err != nil {
 		return false
 	}
-	return bytes.HasSuffix(bytes.TrimRight(b, "\x00 "), []byte(" waiting"))
+	defer file.Close()
+	// The title is at the start; the rest of the area it may grow into is
+	// padding: one read of its head is enough.
+	var head [256]byte
+	n, _ := file.Read(head[:])
+	title, _, _ := bytes.Cut(head[:n], []byte{0})
+	return bytes.HasSuffix(title, []byte(" waiting"))
 }
