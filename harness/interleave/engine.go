@@ -59,26 +59,12 @@ type Config struct {
 	// lock first is the operating system's choice: the outcome of such a
 	// schedule may vary from one replay to the next.
 	Freezer Freezer
-	// Titles, when set, tells without a round trip whether a session's
-	// server process shows that it waits for a lock (on the embedded
-	// cluster: its process title, read from /proc). The engine then asks
-	// the server whether a statement in flight is blocked only once its
-	// title says so, or once it has run for titleFallback: a statement
-	// that is merely slow costs no query.
-	Titles Titles
 	// Incarnation, when set, counts the server's restarts (a crash fault,
 	// on this engine's lane or another's): once it has changed, every
 	// connection the engine holds is to a server that is gone, and each is
 	// made again before the next schedule — without it, a session cleaned
 	// behind the last schedule is trusted and its first statement fails.
 	Incarnation func() uint64
-}
-
-// Titles reads what a session's server process shows of itself.
-type Titles interface {
-	// Waiting reports that backend pid shows a lock wait. It is a hint:
-	// the server is asked before a wait is believed.
-	Waiting(pid uint32) bool
 }
 
 // Errors of a run that are not the program's.
@@ -205,8 +191,6 @@ func (e *Engine) connect(ctx context.Context, i int) (*conn, error) {
 		cfg.RuntimeParams = map[string]string{}
 	}
 	maps.Copy(cfg.RuntimeParams, e.SessionParams())
-	var p *pipe
-	pipeDial(cfg, &p) // below Adjust's wrappers: theirs see what pgx sees
 	if e.cfg.Adjust != nil {
 		e.cfg.Adjust(i, cfg)
 	}
@@ -215,7 +199,7 @@ func (e *Engine) connect(ctx context.Context, i int) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting session %d: %w", i, err)
 	}
-	return &conn{pg: pg, pid: pg.PgConn().PID(), gate: g, pipe: p}, nil
+	return &conn{pg: pg, pid: pg.PgConn().PID(), gate: g}, nil
 }
 
 // SessionParams are the run-time parameters every session's backend runs
@@ -290,7 +274,7 @@ func (e *Engine) reset(ctx context.Context, roles []Role) ([]*conn, error) {
 			conns[i] = &conn{gate: &gate{}}
 			continue
 		}
-		clean := i < len(e.clean) && e.clean[i] && (e.sessions[i].pipe == nil || e.sessions[i].pipe.alive())
+		clean := i < len(e.clean) && e.clean[i]
 		if i < len(e.sessions) && e.sessions[i] != nil && e.sessions[i].pg.PgConn().TxStatus() != 'I' {
 			// Left inside a transaction: replaced, not trusted.
 			e.sessions[i].pg.Close(ctx)
@@ -328,18 +312,12 @@ func (e *Engine) reset(ctx context.Context, roles []Role) ([]*conn, error) {
 	return conns, nil
 }
 
-// cleanBehind resets the sessions of a schedule that ended well, so that
-// the next schedule finds them clean: ahead of each session's next
-// statement, in the same round trip (pipe.go), or, on a connection
-// without a pipe, while the next schedule starts.
+// cleanBehind resets the sessions of a schedule that ended well while the
+// next one starts (the program makes its rows on the control connection),
+// so that the next schedule finds them clean.
 func (e *Engine) cleanBehind(ctx context.Context, conns []*conn) {
 	e.clean = slices.Grow(e.clean[:0], len(conns))[:len(conns)]
 	for i, c := range conns {
-		if c.pipe != nil && c.pg != nil && c.pg.PgConn().TxStatus() == 'I' {
-			c.pipe.ahead(resetSQL)
-			e.clean[i] = true
-			continue
-		}
 		e.cleaning.Go(func() {
 			if c.pg != nil && c.pg.PgConn().TxStatus() == 'I' {
 				e.clean[i] = c.pg.PgConn().Exec(context.WithoutCancel(ctx), resetSQL).Close() == nil

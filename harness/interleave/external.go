@@ -36,7 +36,7 @@ func (s *Session) External(stmt Statement, pid uint32, run func() (tag string, t
 // step runs one statement whose end run reports: it waits for its grant,
 // runs, and reports the end.
 func (s *Session) step(stmt Statement, run func() (tag string, txBefore, txAfter byte, err error)) error {
-	s.st.arrive(s, stmt, "", 0)
+	s.st.arrive(s, stmt, "")
 	tag, before, after, err := run()
 	s.end(tag, before, after, err)
 	return err

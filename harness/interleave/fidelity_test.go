@@ -60,20 +60,6 @@ var fidelityCases = []struct {
 			"s2: ERROR:  deadlock detected (SQLSTATE 40P01)", "s1: <... completed>"},
 	},
 	{
-		// A BEGIN goes out with the session's next statement (pipe.go):
-		// still a step of its own, and its transaction's snapshot is the
-		// one its first statement takes, after what committed meanwhile.
-		name: "a BEGIN takes no snapshot: a repeatable read sees what committed after it",
-		sessions: [][]string{
-			{"BEGIN ISOLATION LEVEL REPEATABLE READ", "SELECT v FROM t WHERE id = 1", "UPDATE t SET v = v + 1 WHERE id = 2", "COMMIT"},
-			{"UPDATE t SET v = 5 WHERE id = 1", "UPDATE t SET v = 7 WHERE id = 2"},
-		},
-		choices: []int{0, 1, 1, 1},
-		want: []string{"s1: BEGIN ISOLATION LEVEL REPEATABLE READ", "s2: UPDATE t SET v = 5 WHERE id = 1",
-			"s1: SELECT v FROM t WHERE id = 1", "s1: SELECT 1 5", "s2: UPDATE t SET v = 7 WHERE id = 2",
-			"s1: UPDATE t SET v = v + 1 WHERE id = 2", "s1: ERROR:  could not serialize access due to concurrent update (SQLSTATE 40001)"},
-	},
-	{
 		name: "a SELECT blocked behind LOCK TABLE",
 		sessions: [][]string{
 			{"BEGIN", "LOCK TABLE t IN ACCESS EXCLUSIVE MODE", "COMMIT"},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 )
 
 // Freezer stops and resumes one server process (a backend): with
@@ -100,24 +99,16 @@ func (s *scheduler) freezeBlocked(except int) error {
 	if len(others) < 2 {
 		return nil
 	}
-	// All at once: each waits until its process has stopped.
-	errs := make([]error, len(others))
-	var wg sync.WaitGroup
-	for i, c := range others {
-		if !s.frozen[c] {
-			wg.Go(func() { errs[i] = s.e.cfg.Freezer.Freeze(s.conns[c].pid) })
+	for _, c := range others {
+		if s.frozen[c] {
+			continue
 		}
-	}
-	wg.Wait()
-	var first error
-	for i, c := range others {
-		if !s.frozen[c] && errs[i] == nil {
-			s.frozen[c] = true
-		} else if errs[i] != nil && first == nil {
-			first = fmt.Errorf("%w: freezing session %s: %v", ErrInternal, s.roles[c].Name, errs[i])
+		if err := s.e.cfg.Freezer.Freeze(s.conns[c].pid); err != nil {
+			return fmt.Errorf("%w: freezing session %s: %v", ErrInternal, s.roles[c].Name, err)
 		}
+		s.frozen[c] = true
 	}
-	return first
+	return nil
 }
 
 // grantedWhileFrozen asks the server which frozen sessions no longer wait
@@ -125,9 +116,6 @@ func (s *scheduler) freezeBlocked(except int) error {
 // A frozen process cannot report its own grant, but the server's lock
 // table already shows it.
 func (s *scheduler) grantedWhileFrozen(ctx context.Context) (int, error) {
-	if s.quiet && !s.mayRelease {
-		return -1, nil // the step released nothing (stillBlocked)
-	}
 	frozen := s.frozenSessions()
 	pids := make([]int32, len(frozen))
 	for i, c := range frozen {
@@ -144,13 +132,11 @@ func (s *scheduler) grantedWhileFrozen(ctx context.Context) (int, error) {
 	defer rows.Close()
 	next := -1
 	for i := 0; rows.Next(); i++ {
-		var isBlocked, stable bool
-		if err := rows.Scan(&isBlocked, &stable); err != nil {
+		var isBlocked bool
+		if err := rows.Scan(&isBlocked); err != nil {
 			return -1, err
 		}
-		c := frozen[i]
-		s.stableWait[c] = isBlocked && stable
-		if !isBlocked && (next < 0 || s.rank[c] < s.rank[next]) {
+		if c := frozen[i]; !isBlocked && (next < 0 || s.rank[c] < s.rank[next]) {
 			next = c
 		}
 	}

@@ -38,8 +38,6 @@ func (e *Engine) run(ctx context.Context, p Program, ch Chooser, speculate bool)
 		return nil, err
 	}
 	st := newRunState(e, len(roles))
-	_, directed := ch.(Director)
-	st.coalesce = !directed && p.Tuning().Faults == 0
 	sch := &Schedule{engine: e, state: st}
 	run, err := p.Start(ctx, sch)
 	if err != nil && e.control.pg.IsClosed() {
@@ -95,11 +93,6 @@ func (e *Engine) run(ctx context.Context, p Program, ch Chooser, speculate bool)
 	for i, c := range sc.conns {
 		if !roles[i].External {
 			e.sessions[i] = c // sessions that reconnected keep their new connection
-		}
-	}
-	for i, c := range sc.conns {
-		if c.pipe != nil && c.pipe.broken() && err == nil {
-			err = fmt.Errorf("%w: session %s: a reset or BEGIN sent ahead of a statement failed", ErrInternal, roles[i].Name)
 		}
 	}
 	if err != nil {

@@ -68,25 +68,15 @@ type scheduler struct {
 	deadlocksBefore int
 	// frozen: the session's server process is stopped (freeze.go).
 	frozen []bool
-	// quiet: blocked sessions are not asked about again after a step that
-	// released nothing (quiet.go); mayRelease: the last step may have;
-	// stableWait: the session's lock wait is one only the end of a
-	// transaction or subtransaction releases.
-	quiet      bool
-	mayRelease bool
-	stableWait []bool
 }
 
 func newScheduler(e *Engine, p Program, run Run, roles []Role, conns []*conn, st *runState, ch Chooser, speculate bool) *scheduler {
 	n := len(roles)
-	s := &scheduler{e: e, prog: p, run: run, roles: roles, conns: conns, st: st, chooser: ch, tuning: p.Tuning(),
-		speculate: speculate, unexamined: make([]bool, n), frozen: make([]bool, n), stableWait: make([]bool, n),
+	return &scheduler{e: e, prog: p, run: run, roles: roles, conns: conns, st: st, chooser: ch, tuning: p.Tuning(),
+		speculate: speculate, unexamined: make([]bool, n), frozen: make([]bool, n),
 		status: make([]status, n), next: make([]event, n), waiting: make([]bool, n), rank: make([]int, n),
 		lastExamined: make([]time.Time, n), grantedAt: make([]time.Time, n), inOp: make([]bool, n), sinceAttempt: make([]int, n), restarts: make([]int, n),
 		parked: map[int]bool{}, current: -1, granted: -1, pause: map[int][]string{}}
-	_, directed := ch.(Director)
-	s.quiet = !directed && !slices.ContainsFunc(roles, func(r Role) bool { return r.External })
-	return s
 }
 
 func (s *scheduler) loop(ctx context.Context, stopBackground context.CancelFunc) error {
@@ -257,12 +247,10 @@ func (s *scheduler) grant(pick int) error {
 			}
 		}
 	}
-	if !s.releasesNothing(pick) {
-		if err := s.freezeBlocked(pick); err != nil {
-			return err
-		}
+	if err := s.freezeBlocked(pick); err != nil {
+		return err
 	}
-	s.granted, s.audited, s.faulted, s.mayRelease = pick, false, false, true
+	s.granted, s.audited, s.faulted = pick, false, false
 	s.grantedAt[pick] = time.Now()
 	s.st.grants[pick] <- struct{}{}
 	return nil
@@ -284,7 +272,7 @@ func (s *scheduler) audit(ctx context.Context) error {
 // connection survived it.
 func (s *scheduler) fault(ctx context.Context, k int) error {
 	s.faults++
-	s.faulted, s.mayRelease = true, true
+	s.faulted = true
 	s.res.Faults++
 	label := s.offered[k]
 	s.res.Transcript = append(s.res.Transcript, fmt.Sprintf("%4s  fault: %s", "", label))
@@ -306,15 +294,9 @@ func (s *scheduler) handle(ev event) error {
 			return &errMisspeculated{made: s.st.choices()}
 		}
 		if c == s.granted && s.status[c] == inStatement {
-			s.mayRelease = mayRelease(ev) || severalStatements(s.next[c].stmt.SQL)
-			if ev.tag != "BEGIN" && ev.tag != "STEP" {
-				// A BEGIN sent with the next statement (pipe.go), or a
-				// step without SQL, takes no round trip: it would make
-				// statements that do look slow.
-				s.e.latency += (time.Since(s.grantedAt[c]) - s.e.latency) / 8
-			}
+			s.e.latency += (time.Since(s.grantedAt[c]) - s.e.latency) / 8
 		}
-		s.status[c], s.unexamined[c], s.stableWait[c] = running, false, false
+		s.status[c], s.unexamined[c] = running, false
 		if s.waiting[c] {
 			s.waiting[c] = false
 			s.say(c, "<... completed>")

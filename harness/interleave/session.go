@@ -3,7 +3,6 @@ package interleave
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -55,7 +54,7 @@ func (s *Session) Op(begin func(), body func() error) error {
 // Step is a scheduling point that runs no statement: the session waits for
 // its grant, and the step ends at once.
 func (s *Session) Step(label string) {
-	s.st.arrive(s, Statement{}, label, 0)
+	s.st.arrive(s, Statement{}, label)
 	s.end("STEP", 'I', 'I', nil)
 }
 
@@ -115,7 +114,6 @@ type conn struct {
 	pg   *pgx.Conn
 	pid  uint32
 	gate *gate
-	pipe *pipe // nil on a connection with TLS, and for External sessions
 }
 
 // gate is a session connection's tracer: outside a schedule it lets every
@@ -128,12 +126,8 @@ type gate struct {
 // TraceQueryStart implements pgx.QueryTracer.
 func (g *gate) TraceQueryStart(ctx context.Context, c *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	if s := g.session.Load(); s != nil {
-		before := c.PgConn().TxStatus()
-		s.st.arrive(s, Statement{SQL: data.SQL, Args: data.Args}, "", before)
-		if p := s.conn.pipe; p != nil && s.st.coalesce && before == 'I' && noParameters(data.Args) && bareBegin.MatchString(strings.TrimSpace(data.SQL)) {
-			p.holdBegin() // sent with the session's next statement (pipe.go)
-		}
-		return context.WithValue(ctx, txBeforeKey{}, before)
+		s.st.arrive(s, Statement{SQL: data.SQL, Args: data.Args}, "")
+		return context.WithValue(ctx, txBeforeKey{}, c.PgConn().TxStatus())
 	}
 	return ctx
 }

@@ -78,7 +78,7 @@ func (s *scheduler) settleThawed(ctx context.Context) error {
 				}
 			}
 		}
-		if !goCode && len(inFlight) == 0 || !goCode && !polled && s.stillBlocked(inFlight) {
+		if !goCode && len(inFlight) == 0 {
 			s.flushPause()
 			return nil
 		}
@@ -106,10 +106,6 @@ func (s *scheduler) settleThawed(ctx context.Context) error {
 				return err
 			}
 			delay = min(2*delay, 4*time.Millisecond)
-			if !s.mayBeBlocked(inFlight) {
-				delay = s.firstPoll() // look at the titles again soon
-				continue
-			}
 		}
 		waits, err := s.poll(ctx, inFlight)
 		if err != nil {
@@ -209,24 +205,16 @@ func (s *scheduler) await(ctx context.Context, timeout <-chan time.Time) error {
 }
 
 // blockedSQL asks, in one round trip, which sessions wait for a lock (or a
-// deferrable snapshot) held by another session of the program, and
-// whether the lock each waits for is one that only the end of a
-// transaction or subtransaction releases (stillBlocked): a heavyweight
-// lock other than an advisory one. The kind is read after the wait (the
-// row's columns are computed in order), so it is never older than it.
-const blockedSQL = `SELECT pg_isolation_test_session_is_blocked(q.pid, $2::int4[]), ` + stableSQL + `
+// deferrable snapshot) held by another session of the program.
+const blockedSQL = `SELECT pg_isolation_test_session_is_blocked(q.pid, $2::int4[])
 FROM unnest($1::int4[]) WITH ORDINALITY AS q(pid, n) ORDER BY n`
-
-// stableSQL is blockedSQL's second column.
-const stableSQL = `coalesce((SELECT a.wait_event_type = 'Lock' AND a.wait_event NOT IN ('advisory', 'userlock')
-	FROM pg_stat_get_activity(q.pid) a), false)`
 
 // waitStartSQL is blockedSQL with, for each session, since when it waits
 // for a lock (pg_locks.waitstart) and the server's clock: without a WaitLog
 // the engine times the deadlock detector from them. pg_locks reads the
 // whole lock table: it is not asked when the log can answer.
 const waitStartSQL = `WITH w AS (SELECT pid, min(waitstart) AS since FROM pg_locks WHERE NOT granted GROUP BY pid)
-SELECT pg_isolation_test_session_is_blocked(q.pid, $2::int4[]), ` + stableSQL + `, w.since, clock_timestamp()
+SELECT pg_isolation_test_session_is_blocked(q.pid, $2::int4[]), w.since, clock_timestamp()
 FROM unnest($1::int4[]) WITH ORDINALITY AS q(pid, n) LEFT JOIN w USING (pid) ORDER BY n`
 
 // lockWait is a blocked session's wait, to be examined by the deadlock
@@ -263,15 +251,15 @@ func (s *scheduler) poll(ctx context.Context, inFlight []int) ([]lockWait, error
 	running := false
 	for i := 0; rows.Next(); i++ {
 		c := inFlight[i]
-		var isBlocked, stable bool
+		var isBlocked bool
 		w := lockWait{session: c, since: s.grantedAt[c]}
 		if s.e.cfg.WaitLog != nil {
-			err = rows.Scan(&isBlocked, &stable)
+			err = rows.Scan(&isBlocked)
 			w.waited = time.Since(w.since)
 		} else {
 			var since *time.Time
 			var now time.Time
-			if err = rows.Scan(&isBlocked, &stable, &since, &now); err == nil && since != nil {
+			if err = rows.Scan(&isBlocked, &since, &now); err == nil && since != nil {
 				w.since, w.waited = *since, now.Sub(*since)
 			}
 		}
@@ -279,7 +267,6 @@ func (s *scheduler) poll(ctx context.Context, inFlight []int) ([]lockWait, error
 			return nil, err
 		}
 		running = running || !isBlocked
-		s.stableWait[c] = isBlocked && stable
 		waits = append(waits, w)
 	}
 	if err := rows.Err(); err != nil {

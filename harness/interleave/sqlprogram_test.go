@@ -115,7 +115,6 @@ func engine(t testing.TB, cfg interleave.Config) *interleave.Engine {
 	t.Cleanup(func() { log.Close() })
 	cfg.WaitLog = log
 	cfg.Freezer = server.Backends()
-	cfg.Titles = server.Backends()
 	e, err := interleave.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

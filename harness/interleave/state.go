@@ -41,11 +41,6 @@ type runState struct {
 	wakes  []chan struct{}
 	stop   chan struct{} // closed to abandon the schedule
 	step   atomic.Int64
-	// coalesce: a bare BEGIN goes out with the session's next statement
-	// (pipe.go) — not for a Director's runs, whose sessions' states other
-	// sessions may read, nor with faults, which break connections between
-	// the two.
-	coalesce bool
 
 	mu   sync.Mutex
 	made []int // the choices made so far
@@ -69,9 +64,8 @@ func (st *runState) send(e event) {
 
 // arrive reports a step at session s's gate and waits for its grant; then
 // the pending start of an operation, if any, runs.
-// tx is the session's transaction status as it arrives (0: unknown).
-func (st *runState) arrive(s *Session, stmt Statement, label string, tx byte) {
-	st.send(event{session: s.id, kind: evGate, stmt: stmt, label: label, txBefore: tx})
+func (st *runState) arrive(s *Session, stmt Statement, label string) {
+	st.send(event{session: s.id, kind: evGate, stmt: stmt, label: label})
 	select {
 	case <-st.grants[s.id]:
 	case <-st.stop:

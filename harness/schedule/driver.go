@@ -44,7 +44,6 @@ func NewDriverExecutor(ctx context.Context, server *postgres.Server, d Driver, c
 	}
 	if f := server.Backends(); f != nil {
 		cfg.Freezer = f // wakes sessions one at a time: replays stay exact
-		cfg.Titles = f  // a slow statement costs no question to the server
 	}
 	cfg.Incarnation = server.Incarnation
 	e := &Executor{driver: d, server: server, log: log}

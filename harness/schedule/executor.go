@@ -104,7 +104,6 @@ func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.
 	}
 	if f := server.Backends(); f != nil {
 		cfg.Freezer = f // wakes sessions one at a time: replays stay exact
-		cfg.Titles = f  // a slow statement costs no question to the server
 	}
 	cfg.Incarnation = server.Incarnation
 	e := &Executor{variant: variant, server: server, log: log}
