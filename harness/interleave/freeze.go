@@ -117,15 +117,7 @@ func (s *scheduler) freezeBlocked(except int) error {
 // table already shows it.
 func (s *scheduler) grantedWhileFrozen(ctx context.Context) (int, error) {
 	frozen := s.frozenSessions()
-	pids := make([]int32, len(frozen))
-	for i, c := range frozen {
-		pids[i] = int32(s.conns[c].pid)
-	}
-	all := make([]int32, len(s.conns))
-	for i, c := range s.conns {
-		all[i] = int32(c.pid)
-	}
-	rows, err := s.e.control.pg.Query(ctx, blockedSQL, pids, all)
+	rows, err := s.e.control.pg.Query(ctx, blockedSQL, s.pidsOf(frozen), s.allPids())
 	if err != nil {
 		return -1, fmt.Errorf("asking the server which frozen sessions wait: %w", err)
 	}

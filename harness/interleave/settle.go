@@ -217,6 +217,24 @@ const waitStartSQL = `WITH w AS (SELECT pid, min(waitstart) AS since FROM pg_loc
 SELECT pg_isolation_test_session_is_blocked(q.pid, $2::int4[]), w.since, clock_timestamp()
 FROM unnest($1::int4[]) WITH ORDINALITY AS q(pid, n) LEFT JOIN w USING (pid) ORDER BY n`
 
+// pidsOf are the server processes of sessions, as the blocking queries
+// take them; allPids, of every session.
+func (s *scheduler) pidsOf(sessions []int) []int32 {
+	out := make([]int32, len(sessions))
+	for i, c := range sessions {
+		out[i] = int32(s.conns[c].pid)
+	}
+	return out
+}
+
+func (s *scheduler) allPids() []int32 {
+	out := make([]int32, len(s.conns))
+	for i, c := range s.conns {
+		out[i] = int32(c.pid)
+	}
+	return out
+}
+
 // lockWait is a blocked session's wait, to be examined by the deadlock
 // detector: since is the wait's start (pg_locks) or, with a WaitLog, the
 // grant of the statement — the log's lines after it tell the wait's story.
@@ -230,14 +248,7 @@ type lockWait struct {
 // one of them is not blocked (still running, or just released); otherwise
 // their waits.
 func (s *scheduler) poll(ctx context.Context, inFlight []int) ([]lockWait, error) {
-	pids := make([]int32, len(inFlight))
-	for i, c := range inFlight {
-		pids[i] = int32(s.conns[c].pid)
-	}
-	all := make([]int32, len(s.conns))
-	for i, c := range s.conns {
-		all[i] = int32(c.pid)
-	}
+	pids, all := s.pidsOf(inFlight), s.allPids()
 	query := blockedSQL
 	if s.e.cfg.WaitLog == nil {
 		query = waitStartSQL
