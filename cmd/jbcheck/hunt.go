@@ -25,7 +25,10 @@ Searches for a violation of the variant's guarantees with no scenario given:
 first rounds of drawn scenarios and schedules (the schedule-mode property,
 worlds and calls at their edges: docs/hunting.md), then stress runs with and
 without faults (crash, kill, cancel, lose-reply; a bug only faults reveal
-also draws a crash in its schedules), then shrinking. Two thirds of the
+also draws a crash in its schedules) — the runs without faults fire a burst
+every 10 ms, every client making the same kind of call on one hot row at
+once, for races inside one statement that no schedule shows — then
+shrinking. Two thirds of the
 budget go to the drawn schedules, a third to stress; shrinking a violation
 comes on top of it.
 
