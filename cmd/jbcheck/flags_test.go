@@ -22,6 +22,8 @@ func TestRunFlagsAreCheckedBeforeAnythingStarts(t *testing.T) {
 		{"--ops", "100", "--duration", "1s"},
 		{"--ops", "0"},
 		{"--check-timeout", "0"},
+		{"--burst-every", "-1s"},
+		{"--burst-every", "10ms", "--faults", "kill"},
 	} {
 		out := filepath.Join(t.TempDir(), "out")
 		r := jbcheck(t, append([]string{"run", "--variant", "locking", "--out", out}, flags...)...)

@@ -24,7 +24,7 @@ func init() {
 		summary: "stress a variant with concurrent clients, record the history, check it",
 		usage: `jbcheck run (--variant NAME | --app CONFIG) [--clients N] [--worlds N] [--ops N | --duration D]
             [--seed S] [--mix OP=W,...] [--faults LIST [--fault-interval D]]
-            [--out DIR] [--dsn DSN] [--json]
+            [--burst-every D] [--out DIR] [--dsn DSN] [--json]
 
 Runs N clients, each on its own PostgreSQL connection, really concurrently,
 calling random operations on a few small worlds; records every call in
@@ -54,6 +54,14 @@ verdict then judges atomicity (A), and durability (D) when a crash was
 injected, and says how many faults of each kind were injected and how many
 calls they cut off. See docs/faults.md.
 
+--burst-every D fires a burst every D: every client ends its call and waits
+at a start gate, then all make the same kind of call on one hot row at once
+(transfers of more than half a wallet, the last seat of a group, one
+membership left by all, deposits into one wallet), so that their
+statements overlap inside the server — a race inside one statement that
+calls drawn one by one seldom meet (docs/hunting.md, "Bursts"). jbcheck hunt
+fires one every 10ms. Not with --faults, nor --app.
+
 Without --dsn (or PGHOST), an embedded PostgreSQL is started and removed
 afterwards. With one, jbcheck creates and uses only a database of its own,
 jbcheck_<random>, and drops it at the end (a killed run's is left for
@@ -80,6 +88,7 @@ func runRun(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
 	faultList := fs.String("faults", "", "inject these faults, comma-separated: "+strings.Join(fault.Names(), ", "))
 	faultInterval := fs.Duration("fault-interval", time.Second, "the pause between two faults (with --faults)")
+	burstEvery := fs.Duration("burst-every", 0, "fire a burst (every client the same kind of call on one hot row at once) every this long (0: none)")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -92,6 +101,14 @@ func runRun(ctx context.Context, args []string) error {
 	}
 	if t.app != nil && *faultList != "" {
 		return fmt.Errorf("%w: --faults with --app: the faults act on jbcheck's own connections, an application's are its own", errUsage)
+	}
+	switch {
+	case *burstEvery < 0:
+		return fmt.Errorf("%w: --burst-every %v: give a positive time, such as 10ms, or 0 for none", errUsage, *burstEvery)
+	case *burstEvery > 0 && *faultList != "":
+		return fmt.Errorf("%w: --burst-every with --faults: a run with faults fires no burst (a fault would cut a burst's calls off); give one of them", errUsage)
+	case *burstEvery > 0 && t.app != nil:
+		return fmt.Errorf("%w: --burst-every with --app: bursts are drawn by jbcheck's own clients; an application's run has none", errUsage)
 	}
 	mix, err := workload.ParseMix(*mixText)
 	if err != nil {
@@ -160,7 +177,7 @@ func runRun(ctx context.Context, args []string) error {
 		summary, runErr = stress.Run(ctx, stress.Config{
 			Server: server, Variant: t.variant, Clients: *clients, Worlds: *worlds, Ops: *ops, Duration: *duration,
 			Seed: *seed, Mix: mix, WorkerInterval: *workerInterval, History: file, Progress: onProgress,
-			Command: commandLine("run", args), Faults: faults, FaultInterval: *faultInterval,
+			Command: commandLine("run", args), Faults: faults, FaultInterval: *faultInterval, BurstEvery: *burstEvery,
 		})
 	}
 	if onProgress != nil {
@@ -194,6 +211,9 @@ func runRun(ctx context.Context, args []string) error {
 			t.name(), summary.Ops, summary.Elapsed.Seconds(), summary.OpsPerSecond(), summary.OK, summary.Fail, summary.Info, historyPath,
 			summary.Barriers, v2.Segments)
 		fmt.Printf("plot: %s\n", plot)
+		if *burstEvery > 0 {
+			fmt.Printf("bursts: %d (every %v)\n", summary.Bursts, *burstEvery)
+		}
 		if len(faults) > 0 {
 			fmt.Println(faultLine(faults, summary))
 		}
@@ -202,6 +222,9 @@ func runRun(ctx context.Context, args []string) error {
 		"variant": t.name(), "seed": *seed, "ops": summary.Ops, "ok": summary.OK, "fail": summary.Fail, "info": summary.Info,
 		"seconds": summary.Elapsed.Seconds(), "ops_per_second": summary.OpsPerSecond(),
 		"barriers": summary.Barriers, "segments": v2.Segments,
+	}
+	if *burstEvery > 0 {
+		fields["bursts"] = summary.Bursts
 	}
 	if len(faults) > 0 {
 		fields["faults"], fields["faults_missed"], fields["retried"] = summary.Faults, summary.FaultsMissed, summary.Retried

@@ -96,3 +96,14 @@ func processesUnder(dir string) []string {
 	}
 	return left
 }
+
+// TestRunFiresBursts: with --burst-every a run fires bursts — every client
+// the same kind of call on one hot row at once — says how many, and the
+// correct variant holds every guarantee under them.
+func TestRunFiresBursts(t *testing.T) {
+	r := jbcheck(t, "run", "--variant", "locking", "--ops", "1500", "--seed", "5", "--burst-every", "5ms", "--out", filepath.Join(t.TempDir(), "out"))
+	m := regexp.MustCompile(`(?m)^bursts: (\d+) \(every 5ms\)$`).FindStringSubmatch(r.stdout)
+	if r.code != 0 || m == nil || m[1] == "0" {
+		t.Fatalf("run --burst-every 5ms: exit %d, want 0 and a count of bursts fired:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
