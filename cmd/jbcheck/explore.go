@@ -51,8 +51,8 @@ SQL reaches PostgreSQL through jbcheck's relay, one statement per step
 
 Strategies: exhaustive (every schedule), preempt=K (every schedule with at most
 K preemptions — most concurrency bugs need two or fewer), pct[=DEPTH] (random
-priorities, --max schedules, default 200). Reductions (BEGIN commutes with
-everything; clients with the same calls left and the same answers so far are
+priorities, --max schedules, default 200). Reductions (a BEGIN, and the end of a
+transaction an error aborted, commute with everything; clients with the same calls left and the same answers so far are
 interchangeable) are on unless --no-reduce.
 
 --out DIR (given, or with --shard) also gets the exploration's

@@ -80,7 +80,7 @@ func runSpec(ctx context.Context, args []string) error {
 	fs.IntVar(&f.max, "max", 0, "exploring: stop after this many schedules (0: none; pct: 200)")
 	fs.Int64Var(&f.seed, "seed", 0, "exploring: the seed of pct (0: pick one; the report prints it)")
 	fs.BoolVar(&f.keepGoing, "keep-going", false, "exploring: go on past the first violation")
-	fs.BoolVar(&f.noReduce, "no-reduce", false, "exploring: do not grant a bare BEGIN at once (to compare counts)")
+	fs.BoolVar(&f.noReduce, "no-reduce", false, "exploring: do not grant a bare BEGIN, or the end of a failed transaction, at once (to compare counts)")
 	fs.BoolVar(&f.check, "check-serializable", false, "compare each outcome with every serial order of its committed transactions")
 	fs.StringVar(&f.finalQuery, "final-query", "", "what reads the final state (default: every table the setup created, in key order)")
 	fs.StringVar(&f.isolation, "isolation", "", "every session's default_transaction_isolation: serializable, repeatable-read, read-committed")

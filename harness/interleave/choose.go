@@ -7,16 +7,15 @@ import (
 )
 
 // choose picks the session to grant among the enabled ones, or AuditorID.
-// With reductions on, a session at a bare BEGIN is granted at once, without
-// a choice: BEGIN takes no snapshot and no lock, so it commutes with every
-// step.
+// With reductions on, a step that commutes with every step (invisible) is
+// granted at once, without a choice.
 func (s *scheduler) choose(enabled []int) int {
 	if s.tuning.Reduce {
-		if slices.Contains(enabled, s.current) && isBareBegin(s.next[s.current].stmt.SQL) {
+		if slices.Contains(enabled, s.current) && s.invisible(s.current) {
 			return s.current
 		}
 		for _, c := range enabled {
-			if isBareBegin(s.next[c].stmt.SQL) {
+			if s.invisible(c) {
 				return c
 			}
 		}
@@ -149,15 +148,52 @@ func (s *scheduler) symmetryKey(c int) (string, bool) {
 	return fmt.Sprintf("%s|%d", key, s.restarts[c]), true
 }
 
-// isBareBegin reports a statement that only starts a transaction: BEGIN or
-// START TRANSACTION, with its modes, and nothing after it.
-func isBareBegin(sql string) bool {
+// invisible reports a step at session c's gate that no other session can
+// tell from not having happened, and that nothing another session does can
+// change: a bare BEGIN (it takes no snapshot and no lock), or the end of a
+// transaction an error already aborted — the server reported the session
+// in a failed transaction ('E'), and released its locks, predicate locks
+// included, and its snapshot at the error, so the ROLLBACK (or the COMMIT,
+// which is one there) only tidies the session's own state. Both commute
+// with every step.
+func (s *scheduler) invisible(c int) bool {
+	sql := s.next[c].stmt.SQL
+	return isBareBegin(sql) || s.tx[c] == 'E' && isBareEnd(sql)
+}
+
+// isBareEnd reports a statement that only ends a transaction: ROLLBACK,
+// ABORT, COMMIT or END with nothing after it — not ROLLBACK TO SAVEPOINT,
+// not AND CHAIN, which starts the next transaction at once.
+func isBareEnd(sql string) bool {
+	t, ok := bare(sql)
+	if !ok {
+		return false
+	}
+	t = strings.Join(strings.Fields(strings.ToLower(t)), " ")
+	for _, verb := range []string{"rollback", "abort", "commit", "end"} {
+		if t == verb || t == verb+" work" || t == verb+" transaction" {
+			return true
+		}
+	}
+	return false
+}
+
+// bare is a statement's text without surrounding blanks and a final
+// semicolon, when it is a single statement without quotes or comments.
+func bare(sql string) (string, bool) {
 	t := strings.TrimSpace(sql)
 	t = strings.TrimSpace(strings.TrimSuffix(t, ";"))
 	if strings.ContainsAny(t, ";'\"$") || strings.Contains(t, "--") || strings.Contains(t, "/*") {
-		return false
+		return "", false
 	}
-	return startsWithWord(t, "begin") || startsWithWord(t, "start transaction")
+	return t, true
+}
+
+// isBareBegin reports a statement that only starts a transaction: BEGIN or
+// START TRANSACTION, with its modes, and nothing after it.
+func isBareBegin(sql string) bool {
+	t, ok := bare(sql)
+	return ok && (startsWithWord(t, "begin") || startsWithWord(t, "start transaction"))
 }
 
 func startsWithWord(s, word string) bool {

@@ -28,8 +28,10 @@
 //   - an operation that runs no statement is still a step of the schedule;
 //   - every session starts each schedule clean (its session state reset);
 //   - reductions are the program's to offer (Symmetric, Commuter) and the
-//     engine applies none to SQL it is not told about, except granting a
-//     bare BEGIN at once (it takes no snapshot and no lock).
+//     engine applies none to SQL it is not told about, except granting at
+//     once a bare BEGIN (it takes no snapshot and no lock) and the end of a
+//     transaction the server reports failed (it released everything at the
+//     error).
 //
 // A Director is a chooser that replays a fixed order of steps (an
 // isolation spec's permutation): it is asked at every settled point, even

@@ -173,7 +173,8 @@ func TestDeadlockVictimIsTheCloser(t *testing.T) {
 }
 
 // TestReductionsAreSoundForSQLPrograms: for SQL the engine is told nothing
-// about, the only reduction is granting a bare BEGIN at once. Exploring
+// about, the only reduction is granting at once a bare BEGIN and the end of
+// a transaction an error aborted (the first case's COMMIT). Exploring
 // every edge case's program with it and without it must give the same
 // outcomes — savepoints, advisory locks, errors and deadlocks included.
 func TestReductionsAreSoundForSQLPrograms(t *testing.T) {

@@ -24,8 +24,8 @@ type Program interface {
 
 // Tuning is a program's choice of reductions and audits.
 type Tuning struct {
-	// Reduce turns the reductions on: a bare BEGIN is granted without a
-	// choice, symmetric options are marked Redundant (Symmetric), and
+	// Reduce turns the reductions on: a bare BEGIN, and the end of a
+	// transaction an error aborted, are granted without a choice, symmetric options are marked Redundant (Symmetric), and
 	// commuting ones are put to sleep (Commuter).
 	Reduce bool
 	// Audits is how many mid-flight audits one schedule may take (Auditor).

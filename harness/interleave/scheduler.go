@@ -1,6 +1,7 @@
 package interleave
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -68,12 +69,15 @@ type scheduler struct {
 	deadlocksBefore int
 	// frozen: the session's server process is stopped (freeze.go).
 	frozen []bool
+	// tx: each session's transaction status after its last statement, as
+	// the server reported it ('I' idle, 'T' in a transaction, 'E' failed).
+	tx []byte
 }
 
 func newScheduler(e *Engine, p Program, run Run, roles []Role, conns []*conn, st *runState, ch Chooser, speculate bool) *scheduler {
 	n := len(roles)
 	return &scheduler{e: e, prog: p, run: run, roles: roles, conns: conns, st: st, chooser: ch, tuning: p.Tuning(),
-		speculate: speculate, unexamined: make([]bool, n), frozen: make([]bool, n),
+		speculate: speculate, unexamined: make([]bool, n), frozen: make([]bool, n), tx: bytes.Repeat([]byte{'I'}, n),
 		status: make([]status, n), next: make([]event, n), waiting: make([]bool, n), rank: make([]int, n),
 		lastExamined: make([]time.Time, n), grantedAt: make([]time.Time, n), inOp: make([]bool, n), sinceAttempt: make([]int, n), restarts: make([]int, n),
 		parked: map[int]bool{}, current: -1, granted: -1, pause: map[int][]string{}}
@@ -236,11 +240,12 @@ func (s *scheduler) grant(pick int) error {
 	next := s.next[pick]
 	s.res.Transcript = append(s.res.Transcript, fmt.Sprintf("%4d  %s: %s", k, s.roles[pick].Name, describe(next)))
 	s.status[pick] = inStatement
-	if !isBareBegin(next.stmt.SQL) {
+	invisible := s.invisible(pick)
+	if !invisible {
 		s.sinceAttempt[pick]++ // a BEGIN changes nothing a symmetric session could tell apart
 	}
-	if c, ok := s.prog.(Commuter); ok && s.tuning.Reduce && !isBareBegin(next.stmt.SQL) {
-		// A BEGIN commutes with everything: it wakes no sleeping option.
+	if c, ok := s.prog.(Commuter); ok && s.tuning.Reduce && !invisible {
+		// An invisible step commutes with everything: it wakes no sleeping option.
 		for p := range s.parked {
 			if p == pick || !c.Commute(s.next[p].stmt, next.stmt) {
 				delete(s.parked, p)
@@ -286,7 +291,7 @@ func (s *scheduler) handle(ev event) error {
 	c := ev.session
 	switch ev.kind {
 	case evReconnect:
-		s.conns[c] = ev.conn
+		s.conns[c], s.tx[c] = ev.conn, 'I'
 	case evGate:
 		s.status[c], s.next[c] = atGate, ev
 	case evEnd:
@@ -297,6 +302,9 @@ func (s *scheduler) handle(ev event) error {
 			s.e.latency += (time.Since(s.grantedAt[c]) - s.e.latency) / 8
 		}
 		s.status[c], s.unexamined[c] = running, false
+		if ev.tx != 0 {
+			s.tx[c] = ev.tx
+		}
 		if s.waiting[c] {
 			s.waiting[c] = false
 			s.say(c, "<... completed>")

@@ -14,7 +14,7 @@ type ExploreOptions struct {
 	Strategy  interleave.Strategy
 	Max       int  // schedules at most (0: no bound; pct: 200)
 	KeepGoing bool // explore past the first violation
-	NoReduce  bool // no bare BEGIN granted at once
+	NoReduce  bool // no bare BEGIN (or end of a failed transaction) granted at once
 	// FinalQuery reads the final state instead of every table the setup
 	// created.
 	FinalQuery string

@@ -31,8 +31,9 @@ const faultSchedules = 100
 // the smallest scenario that shows each known bug.
 func Standards(quick bool) []Standard {
 	// Five joins, as in the original test: locking has 105 schedules with
-	// two preemptions, serializable 7,064 (its retries after serialization
-	// failures multiply them); the gate runs the first 1,500.
+	// two preemptions, serializable 367 (its retries after serialization
+	// failures add some); the budget of 1,500 bounds a variant whose
+	// retries would multiply them.
 	joins := "c0: join(u0,g0); c1: join(u0,g0); c2: join(u0,g0); c3: join(u0,g0); c4: join(u0,g0)"
 	name, schedules := "flaky test 1: concurrent joins by one user (five; three with --quick)", 1500
 	if quick {
