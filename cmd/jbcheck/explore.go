@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -84,7 +83,7 @@ func runExplore(ctx context.Context, args []string) error {
 	audits := fs.Int("audits", 0, "mid-flight audits a schedule may take, each between two statements of a call (default: final audit only)")
 	faultList := fs.String("faults", "", "faults to inject between steps, at every point: crash, kill, lose-reply (comma-separated)")
 	maxFaults := fs.Int("max-faults", 1, "faults one schedule may inject, at most")
-	parallel := fs.Int("parallel", runtime.NumCPU(), "explore this many subtrees at once, each on connections of its own")
+	parallel := fs.Int("parallel", schedule.DefaultLanes(), "explore this many subtrees at once, each on connections of its own")
 	outDir := fs.String("out", "", "directory for the counterexample (default out/explore-VARIANT-TIME)")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
 	asJSON := fs.Bool("json", false, "print the report as JSON (docs/json.md)")

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
 	"jbcheck.dev/jbcheck/harness/hunt"
 	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/schedule"
 	"jbcheck.dev/jbcheck/harness/shard"
 )
 
@@ -56,7 +56,7 @@ func runHunt(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "the first round's seed: the same seed searches the same scenarios and schedules")
 	outDir := fs.String("out", "", "directory for the counterexample (default out/hunt-VARIANT-TIME)")
 	shardText := fs.String("shard", "", "i/n: this process's share of the rounds and stress runs (default: all, or JBCHECK_SHARD)")
-	parallel := fs.Int("parallel", runtime.NumCPU(), "exploration lanes while shrinking")
+	parallel := fs.Int("parallel", schedule.DefaultLanes(), "exploration lanes while shrinking")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err

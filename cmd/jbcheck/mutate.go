@@ -6,11 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"jbcheck.dev/jbcheck/harness/mutate"
 	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/harness/schedule"
 	"jbcheck.dev/jbcheck/harness/shard"
 	"jbcheck.dev/jbcheck/harness/verify"
 )
@@ -57,7 +57,7 @@ func runMutate(ctx context.Context, args []string) error {
 	outDir := fs.String("out", "", "directory for mutate.json and the hunts' counterexamples (default out/mutate-TIME)")
 	shardText := fs.String("shard", "", "i/n: this process's share of the mutants (default: all, or JBCHECK_SHARD)")
 	asJSON := fs.Bool("json", false, "print mutate.json's content on standard output; the progress goes to standard error")
-	parallel := fs.Int("parallel", runtime.NumCPU(), "exploration lanes")
+	parallel := fs.Int("parallel", schedule.DefaultLanes(), "exploration lanes")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err

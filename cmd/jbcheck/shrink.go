@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"time"
 
@@ -59,7 +58,7 @@ func runShrink(ctx context.Context, args []string) error {
 	deprecatedFlag(fs, "neighbours", "neighbors")
 	budget := fs.Int("budget", 200, "stress histories: at most this many schedules per candidate")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
-	parallel := fs.Int("parallel", runtime.NumCPU(), "explore this many subtrees at once")
+	parallel := fs.Int("parallel", schedule.DefaultLanes(), "explore this many subtrees at once")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
 	asJSON := fs.Bool("json", false, "print the result as JSON (docs/json.md)")
 	path, h, err := parseHistoryArg(fs, args)

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"strings"
 	"text/tabwriter"
 
 	"jbcheck.dev/jbcheck/harness/protocol"
 	"jbcheck.dev/jbcheck/harness/report"
+	"jbcheck.dev/jbcheck/harness/schedule"
 	"jbcheck.dev/jbcheck/harness/verify"
 	"jbcheck.dev/jbcheck/model"
 )
@@ -73,7 +73,7 @@ func runVerify(ctx context.Context, args []string) error {
 	only := fs.String("variants", "", "comma-separated variants to check (default: every registered one)")
 	fs.StringVar(only, "variant", "", "the same as --variants")
 	seed := fs.Uint64("seed", 0, "seed of the correct variants' property and stress runs (0: random, printed)")
-	parallel := fs.Int("parallel", runtime.NumCPU(), "exploration lanes")
+	parallel := fs.Int("parallel", schedule.DefaultLanes(), "exploration lanes")
 	dsn := fs.String("dsn", "", "an existing server instead of the embedded one")
 	asJSON := fs.Bool("json", false, "print summary.json's content on standard output (docs/json.md); the progress goes to standard error")
 	shardText := shardFlag(fs)

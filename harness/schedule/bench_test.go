@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,9 +14,9 @@ import (
 
 // BenchmarkTwoClientJoin explores, exhaustively and without reductions,
 // the first flaky test's smallest form — two clients joining the same group
-// as the same user — against locking, on one lane and on as many lanes as
-// `jbcheck explore` uses by default (one per CPU). One op is one whole
-// exploration. Beside schedule mode's statement rate it measures, in the
+// as the same user — against locking, on one lane, one lane per CPU, and
+// as many lanes as `jbcheck explore` uses by default (two per CPU). One op
+// is one whole exploration. Beside schedule mode's statement rate it measures, in the
 // same run and on the same cluster, pgbench's select-only rate at one
 // client: one client's statement round trip, the physical limit of one
 // lane, which moves one statement at a time. vs-pgbench is their ratio.
@@ -26,7 +27,7 @@ func BenchmarkTwoClientJoin(b *testing.B) {
 		b.Fatal(err)
 	}
 	sc := mustParse(b, "c0: join(u0,g0); c1: join(u0,g0)", "")
-	for _, lanes := range []int{1, runtime.NumCPU()} {
+	for _, lanes := range slices.Compact([]int{1, runtime.NumCPU(), DefaultLanes()}) {
 		b.Run(fmt.Sprintf("lanes=%d", lanes), func(b *testing.B) {
 			execs := lanesOf(b, "locking", lanes)
 			var schedules, statements int
@@ -50,11 +51,12 @@ func BenchmarkTwoClientJoin(b *testing.B) {
 // BenchmarkFiveSerializableJoins is the first flaky test as the gate
 // explores it at its heaviest: five clients joining as one user against
 // serializable, every schedule with at most two preemptions, reductions on,
-// on one lane per CPU. One op is one whole exploration.
+// on as many lanes as `jbcheck explore` uses by default. One op is one whole
+// exploration.
 func BenchmarkFiveSerializableJoins(b *testing.B) {
 	ctx := context.Background()
 	sc := mustParse(b, "c0: join(u0,g0); c1: join(u0,g0); c2: join(u0,g0); c3: join(u0,g0); c4: join(u0,g0)", "")
-	execs := lanesOf(b, "serializable", runtime.NumCPU())
+	execs := lanesOf(b, "serializable", DefaultLanes())
 	for _, e := range execs {
 		e.Reduce = true
 	}
