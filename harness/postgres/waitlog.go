@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -38,9 +37,13 @@ type LockWaitLog struct {
 	changed chan struct{}
 	notify  *os.File // the inotify instance
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// file stays open: the cluster appends to one log across restarts, and
+	// the engine reads it before every grant past an unexamined wait.
+	file    *os.File
 	offset  int64
-	partial []byte
+	chunk   []byte // reused for every read
+	partial []byte // a line not yet ended
 	latest  map[uint32]logged
 	found   int // deadlock checks that found a deadlock, hard or soft
 }
@@ -56,6 +59,9 @@ type logged struct {
 // …" or "… acquired …", after the "%n [%p] " prefix. A hard deadlock's
 // check ends in the victim's error instead, which the engine waits for.
 var checkEnded = regexp.MustCompile(`^(\d+)\.(\d{3}) \[\d+\] LOG:  process (\d+) (still waiting|acquired)`)
+
+// processLine is in every line checkEnded or deadlockFound matches.
+var processLine = []byte("LOG:  process ")
 
 // deadlockFound matches the line ProcSleep writes, before its "still
 // waiting" or "acquired", when its check found a deadlock: a hard one (the
@@ -98,7 +104,14 @@ func (l *LockWaitLog) DeadlocksFound() (int, error) {
 func (l *LockWaitLog) Changed() <-chan struct{} { return l.changed }
 
 // Close stops watching the log.
-func (l *LockWaitLog) Close() error { return l.notify.Close() }
+func (l *LockWaitLog) Close() error {
+	l.mu.Lock()
+	if l.file != nil {
+		l.file.Close()
+	}
+	l.mu.Unlock()
+	return l.notify.Close()
+}
 
 func (l *LockWaitLog) watch() error {
 	fd, err := syscall.InotifyInit1(syscall.IN_CLOEXEC | syscall.IN_NONBLOCK)
@@ -126,36 +139,48 @@ func (l *LockWaitLog) watch() error {
 }
 
 func (l *LockWaitLog) readNew() error {
-	f, err := os.Open(l.path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if _, err := f.Seek(l.offset, io.SeekStart); err != nil {
-		return err
-	}
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return err
-	}
-	l.offset += int64(len(data))
-	data = append(l.partial, data...)
-	end := bytes.LastIndexByte(data, '\n') + 1
-	l.partial = append([]byte(nil), data[end:]...)
-	sc := bufio.NewScanner(bytes.NewReader(data[:end]))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		m := checkEnded.FindSubmatch(sc.Bytes())
-		if m == nil {
-			if deadlockFound.Match(sc.Bytes()) {
-				l.found++
-			}
-			continue
+	if l.file == nil {
+		f, err := os.Open(l.path)
+		if err != nil {
+			return err
 		}
-		sec, _ := strconv.ParseInt(string(m[1]), 10, 64)
-		ms, _ := strconv.ParseInt(string(m[2]), 10, 64)
-		pid, _ := strconv.ParseUint(string(m[3]), 10, 32)
-		l.latest[uint32(pid)] = logged{at: time.Unix(sec, ms*int64(time.Millisecond)), waiting: string(m[4]) == "still waiting"}
+		l.file, l.chunk = f, make([]byte, 64*1024)
 	}
-	return sc.Err()
+	for {
+		n, err := l.file.ReadAt(l.chunk, l.offset)
+		l.offset += int64(n)
+		l.partial = append(l.partial, l.chunk[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	end := bytes.LastIndexByte(l.partial, '\n') + 1
+	for lines := l.partial[:end]; len(lines) > 0; {
+		line, rest, _ := bytes.Cut(lines, []byte{'\n'})
+		lines = rest
+		l.scan(line)
+	}
+	l.partial = append(l.partial[:0], l.partial[end:]...)
+	return nil
+}
+
+// scan notes what one line of the log says about a deadlock check.
+func (l *LockWaitLog) scan(line []byte) {
+	if !bytes.Contains(line, processLine) {
+		return // most lines: spare the regular expressions
+	}
+	m := checkEnded.FindSubmatch(line)
+	if m == nil {
+		if deadlockFound.Match(line) {
+			l.found++
+		}
+		return
+	}
+	sec, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	ms, _ := strconv.ParseInt(string(m[2]), 10, 64)
+	pid, _ := strconv.ParseUint(string(m[3]), 10, 32)
+	l.latest[uint32(pid)] = logged{at: time.Unix(sec, ms*int64(time.Millisecond)), waiting: string(m[4]) == "still waiting"}
 }
