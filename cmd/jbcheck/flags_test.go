@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -33,6 +34,32 @@ func TestRunFlagsAreCheckedBeforeAnythingStarts(t *testing.T) {
 		}
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("run %s: the output directory was made", strings.Join(flags, " "))
+		}
+	}
+}
+
+// Flags may come after positional arguments, except where the arguments are
+// a command to run (stress) and after --.
+func TestFlagsAfterPositionalArguments(t *testing.T) {
+	cases := []struct {
+		args       []string
+		want       int
+		positional []string
+		out        string
+	}{
+		{[]string{"a", "--out", "x", "b"}, manyArgs, []string{"a", "b"}, "x"},
+		{[]string{"--out", "x", "a", "b"}, manyArgs, []string{"a", "b"}, "x"},
+		{[]string{"a", "--", "--out", "x"}, manyArgs, []string{"a", "--out", "x"}, ""},
+		{[]string{"a", "--out", "x"}, 1, []string{"a"}, "x"},
+		{[]string{"--", "--out"}, 1, []string{"--out"}, ""},
+		{[]string{"cmd", "--out", "x"}, commandArgs, []string{"cmd", "--out", "x"}, ""},
+	}
+	for _, c := range cases {
+		fs := newFlagSet("test-positional")
+		out := fs.String("out", "", "")
+		got, err := parseFlags(fs, c.args, c.want)
+		if err != nil || !slices.Equal(got, c.positional) || *out != c.out {
+			t.Errorf("%q: positional %q, --out %q, error %v; want %q and %q", c.args, got, *out, err, c.positional, c.out)
 		}
 	}
 }

@@ -42,7 +42,7 @@ func runMerge(_ context.Context, args []string) error {
 	fs := newFlagSet("merge")
 	out := fs.String("out", "merged-report", "the merged report's directory")
 	asJSON := fs.Bool("json", false, "print the merged summary.json's content (docs/json.md)")
-	dirs, err := parseFlags(fs, args, -1)
+	dirs, err := parseFlags(fs, args, manyArgs)
 	if err != nil {
 		return err
 	}

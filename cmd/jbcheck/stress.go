@@ -47,7 +47,7 @@ func runStress(ctx context.Context, args []string) error {
 	target := fs.Float64("target", 0.01, "with no failure, the rate to show the command is below")
 	outDir := fs.String("out", "", "where failing runs' outputs go (default out/stress-TIME)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	command, err := parseFlags(fs, args, -1)
+	command, err := parseFlags(fs, args, commandArgs)
 	if err != nil {
 		return err
 	}

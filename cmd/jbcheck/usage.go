@@ -33,12 +33,22 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
+// The number of positional arguments parseFlags takes, when not a fixed
+// number.
+const (
+	// commandArgs: any number, and everything after the first one is
+	// positional, flags or not, as `jbcheck stress -- CMD ARGS` needs.
+	commandArgs = -1
+	// manyArgs: any number, with flags among them
+	// (`jbcheck merge DIR DIR --out X`).
+	manyArgs = -2
+)
+
 // parseFlags parses args and returns the positional arguments, checking
-// their number.
-// With wantArgs ≥ 0, flags may also come after the positional arguments
-// (`jbcheck replay FILE --variant locking`); with wantArgs < 0 (any number),
-// everything after the first positional argument, or after --, is positional,
-// as `jbcheck stress -- CMD ARGS` needs.
+// their number. With wantArgs ≥ 0 or manyArgs, flags may also come after
+// the positional arguments (`jbcheck replay FILE --variant locking`); with
+// commandArgs, everything after the first positional argument is
+// positional. After --, everything is.
 func parseFlags(fs *flag.FlagSet, args []string, wantArgs int) ([]string, error) {
 	var positional []string
 	for {
@@ -52,8 +62,9 @@ func parseFlags(fs *flag.FlagSet, args []string, wantArgs int) ([]string, error)
 			msg := oneDash.ReplaceAllString(err.Error(), "$1 --$2")
 			return nil, fmt.Errorf("%w: %s: %s (run `jbcheck help %s`)", errUsage, fs.Name(), msg, fs.Name())
 		}
+		ended := len(args) > len(fs.Args()) && args[len(args)-len(fs.Args())-1] == "--"
 		args = fs.Args()
-		if wantArgs < 0 || len(args) == 0 {
+		if wantArgs == commandArgs || ended || len(args) == 0 {
 			positional = append(positional, args...)
 			break
 		}
