@@ -151,13 +151,7 @@ func TestDeadlockVictimIsTheCloser(t *testing.T) {
 	e := engine(t, interleave.Config{StuckTimeout: 20 * time.Second})
 	p := &sqlProgram{setup: table, sessions: fidelityCases[3].sessions, final: "SELECT id, v FROM t ORDER BY id"}
 	deadlocks := 0
-	rep, err := interleave.Explore(context.Background(), []*interleave.Engine{e}, p, interleave.ExploreOptions{
-		Strategy: interleave.Strategy{Name: "exhaustive"},
-		Progress: func(int) {},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := exploreAll(t, e, p)
 	for key := range rep.Outcomes {
 		if strings.Contains(key, "deadlock detected") {
 			deadlocks++
@@ -165,9 +159,6 @@ func TestDeadlockVictimIsTheCloser(t *testing.T) {
 	}
 	if deadlocks != 2 {
 		t.Errorf("got %d deadlock outcomes (one per victim), want 2: %v", deadlocks, rep.Outcomes)
-	}
-	if !rep.Complete {
-		t.Errorf("exploration incomplete")
 	}
 	t.Logf("%d schedules, %d outcomes", rep.Explored, len(rep.Outcomes))
 }
@@ -183,11 +174,7 @@ func TestReductionsAreSoundForSQLPrograms(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			outcomes := func(reduce bool) (map[string]bool, int) {
 				p := &sqlProgram{setup: table, sessions: tc.sessions, final: "SELECT id, v FROM t ORDER BY id", reduce: reduce}
-				rep, err := interleave.Explore(context.Background(), []*interleave.Engine{e}, p,
-					interleave.ExploreOptions{Strategy: interleave.Strategy{Name: "exhaustive"}})
-				if err != nil || !rep.Complete {
-					t.Fatalf("reduce=%v: %v, complete %v", reduce, err, rep.Complete)
-				}
+				rep := exploreAll(t, e, p)
 				keys := map[string]bool{}
 				for k := range rep.Outcomes {
 					keys[k] = true

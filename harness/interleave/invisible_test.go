@@ -1,7 +1,6 @@
 package interleave_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -23,12 +22,7 @@ func TestTheEndOfAnAbortedTransactionIsNoChoice(t *testing.T) {
 					{"BEGIN", "SELECT 1/0", end},
 					{"SELECT v FROM t WHERE id = 1"},
 				}, reduce: reduce}
-				rep, err := interleave.Explore(context.Background(), []*interleave.Engine{e}, p,
-					interleave.ExploreOptions{Strategy: interleave.Strategy{Name: "exhaustive"}})
-				if err != nil || !rep.Complete {
-					t.Fatalf("reduce=%v: %v, complete %v", reduce, err, rep.Complete)
-				}
-				return rep.Explored
+				return exploreAll(t, e, p).Explored
 			}
 			if got := explored(true); got != 2 {
 				t.Errorf("with reductions: %d schedules, want 2 (the %s after the error granted at once)", got, end)
@@ -49,12 +43,7 @@ func TestTheEndOfATransactionInProgressIsAChoice(t *testing.T) {
 		{"BEGIN", "UPDATE t SET v = 1 WHERE id = 1", "ROLLBACK"},
 		{"UPDATE t SET v = 2 WHERE id = 1"},
 	}, reduce: true}
-	rep, err := interleave.Explore(context.Background(), []*interleave.Engine{e}, p,
-		interleave.ExploreOptions{Strategy: interleave.Strategy{Name: "exhaustive"}})
-	if err != nil || !rep.Complete {
-		t.Fatalf("%v, complete %v", err, rep.Complete)
-	}
-	if rep.Explored != 3 {
-		t.Errorf("%d schedules, want 3 (s2 before s1's update, waiting for its ROLLBACK, after it)", rep.Explored)
+	if n := exploreAll(t, e, p).Explored; n != 3 {
+		t.Errorf("%d schedules, want 3 (s2 before s1's update, waiting for its ROLLBACK, after it)", n)
 	}
 }

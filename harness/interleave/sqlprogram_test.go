@@ -104,6 +104,18 @@ func (r *sqlRun) Finish(ctx context.Context, s *interleave.Schedule) (interleave
 	return interleave.Outcome{Key: b.String()}, nil
 }
 
+// exploreAll explores every schedule of p on e: an error, or an
+// exploration that stopped short, fails the test.
+func exploreAll(t testing.TB, e *interleave.Engine, p interleave.Program) *interleave.Report {
+	t.Helper()
+	rep, err := interleave.Explore(context.Background(), []*interleave.Engine{e}, p,
+		interleave.ExploreOptions{Strategy: interleave.Strategy{Name: "exhaustive"}})
+	if err != nil || !rep.Complete {
+		t.Fatalf("exploring: %v, complete %v", err, rep != nil && rep.Complete)
+	}
+	return rep
+}
+
 // engine opens an engine on the test cluster, closed when t ends.
 func engine(t testing.TB, cfg interleave.Config) *interleave.Engine {
 	t.Helper()
