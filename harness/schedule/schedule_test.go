@@ -345,3 +345,29 @@ func TestMinimizeRemovesWhatTheBugDoesNotNeed(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayIsDeterministicThroughSerializationFailures: five serializable
+// joins, in a schedule where a commit fails the others' transactions with
+// 40001 while some of them wait. Their ROLLBACKs are granted without a
+// choice (the end of a failed transaction changes nothing another session
+// sees), one after the other as the sessions report them, and the retries
+// follow; 50 replays must give the same transcript and answers.
+func TestReplayIsDeterministicThroughSerializationFailures(t *testing.T) {
+	e := executor(t, "serializable", true)
+	sc := mustParse(t, "c0: join(u0,g0); c1: join(u0,g0); c2: join(u0,g0); c3: join(u0,g0); c4: join(u0,g0)", "")
+	var failing []int
+	_, err := Explore(context.Background(), []*Executor{e}, sc, ExploreOptions{Strategy: Strategy{Name: "preempt", K: 2}, Max: 200,
+		Visit: func(res *Result) {
+			tr := transcriptOf(res)
+			if failing == nil && strings.Count(tr, "SQLSTATE 40001") >= 3 && strings.Contains(tr, "<waiting ...>") {
+				failing = res.Choices
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failing == nil {
+		t.Fatal("no schedule among 200 fails three transactions with 40001 while one waits")
+	}
+	replaysAlike(t, e, sc, failing, 50)
+}
