@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +23,7 @@ func init() {
 		name:    "spec",
 		summary: "run an isolation spec as PostgreSQL's isolationtester does, or explore it and check serializability",
 		usage: `jbcheck spec [--replay "STEP STEP ..."] [--check-serializable] [--final-query SQL]
-             [--isolation LEVEL] [--out DIR] [--dsn DSN] FILE.spec
+             [--isolation LEVEL] [--out DIR] [--json] [--dsn DSN] FILE.spec
 jbcheck spec --explore [--strategy exhaustive|preempt=K|pct[=DEPTH]] [--max N] [--seed S]
              [--keep-going] [--no-reduce] [--check-serializable] [--final-query SQL]
              [--isolation LEVEL] [--out DIR] [--json] [--dsn DSN] [--shard I/N] FILE.spec
@@ -36,6 +37,8 @@ Without --explore it runs the spec's permutations (every interleaving of the
 sessions' steps when it lists none) and prints exactly what isolationtester
 prints on the same server: diff against isolationtester's output is empty.
 --replay runs one permutation instead (the schedule --explore names).
+--json prints, instead, each permutation with what isolationtester prints
+for it and, checked, its verdict (docs/json.md).
 
 With --explore it runs every interleaving of the sessions' steps the
 strategy allows (each session's steps in order, a blocked step waiting for
@@ -85,7 +88,7 @@ func runSpec(ctx context.Context, args []string) error {
 	fs.StringVar(&f.finalQuery, "final-query", "", "what reads the final state (default: every table the setup created, in key order)")
 	fs.StringVar(&f.isolation, "isolation", "", "every session's default_transaction_isolation: serializable, repeatable-read, read-committed")
 	fs.StringVar(&f.out, "out", "", "directory for the transcripts")
-	fs.BoolVar(&f.json, "json", false, "exploring: print the report as JSON")
+	fs.BoolVar(&f.json, "json", false, "print the report as JSON (docs/json.md)")
 	fs.StringVar(&f.dsn, "dsn", "", "an existing server instead of the embedded one")
 	shardText := shardFlag(fs)
 	positional, err := parseFlags(fs, args, 1)
@@ -160,8 +163,8 @@ func (f specFlags) checkCombinations() error {
 	switch {
 	case f.explore && f.replay != "":
 		return fmt.Errorf("%w: --replay runs one permutation and --explore all of them: choose one", errUsage)
-	case !f.explore && (f.keepGoing || f.noReduce || f.json || f.max != 0 || f.strategy != "exhaustive" || f.shard.Sharded()):
-		return fmt.Errorf("%w: --strategy, --max, --keep-going, --no-reduce, --json and --shard go with --explore", errUsage)
+	case !f.explore && (f.keepGoing || f.noReduce || f.max != 0 || f.strategy != "exhaustive" || f.shard.Sharded()):
+		return fmt.Errorf("%w: --strategy, --max, --keep-going, --no-reduce and --shard go with --explore", errUsage)
 	case f.finalQuery != "" && !f.explore && !f.check:
 		return fmt.Errorf("%w: --final-query goes with --explore or --check-serializable", errUsage)
 	case f.max < 0:
@@ -193,13 +196,19 @@ type specRun struct {
 
 // permutations runs the spec's permutations (or --replay's) and prints
 // isolationtester's output; with --check-serializable, a verdict per
-// permutation after it.
+// permutation after it. With --json, the same as one JSON document.
 func (s *specRun) permutations(ctx context.Context, only *spec.Permutation) error {
 	var transcript strings.Builder
 	stdout := io.MultiWriter(os.Stdout, &transcript)
+	report := permutationsJSON{Schema: jsonSchema, Spec: s.path, Isolation: s.iso, Checked: s.oracle != nil, Permutations: []permutationJSON{}}
+	if s.flags.json {
+		stdout = &transcript
+	}
 	var verdicts []string
 	violations := 0
 	each := func(perm *spec.Permutation) error {
+		record := permutationJSON{Permutation: strings.Join(perm.Names(), " "), Replay: s.replayCommand(strings.Join(perm.Names(), " "))}
+		defer func() { report.Permutations = append(report.Permutations, record) }()
 		var res *spec.PermResult
 		var err error
 		if s.oracle != nil { // the final state is read too
@@ -210,6 +219,7 @@ func (s *specRun) permutations(ctx context.Context, only *spec.Permutation) erro
 		if res != nil {
 			io.WriteString(stdout, res.Output)
 			io.WriteString(os.Stderr, res.Errors)
+			record.Output = res.Output
 		}
 		if err != nil || s.oracle == nil {
 			return err
@@ -221,6 +231,7 @@ func (s *specRun) permutations(ctx context.Context, only *spec.Permutation) erro
 		if v.Violated() {
 			violations++
 		}
+		record.Verdict, record.Anomaly = v.Summary(), v.Anomaly
 		verdicts = append(verdicts, fmt.Sprintf("  %s: %s", strings.Join(perm.Names(), " "), v.Summary()))
 		return nil
 	}
@@ -249,10 +260,20 @@ func (s *specRun) permutations(ctx context.Context, only *spec.Permutation) erro
 	if err != nil {
 		return err
 	}
+	if s.flags.json {
+		report.Violations = violations
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(report); err != nil {
+			return err
+		}
+	}
 	if s.oracle == nil {
 		return nil
 	}
-	fmt.Printf("\nserializability (%d serial %s run):\n%s\n", s.oracle.SerialRuns, plural(s.oracle.SerialRuns, "order", "orders"), strings.Join(verdicts, "\n"))
+	if !s.flags.json {
+		fmt.Printf("\nserializability (%d serial %s run):\n%s\n", s.oracle.SerialRuns, plural(s.oracle.SerialRuns, "order", "orders"), strings.Join(verdicts, "\n"))
+	}
 	if violations > 0 {
 		return fmt.Errorf("%w: %d of %d permutations are not serializable", errViolation, violations, len(verdicts))
 	}
@@ -272,4 +293,25 @@ func (s *specRun) replayCommand(perm string) string {
 		args = append(args, "--final-query", s.flags.finalQuery)
 	}
 	return redact.Command(append(args, "--replay", perm, s.path))
+}
+
+// permutationsJSON is the machine-readable report of a run of permutations
+// (spec --json without --explore).
+type permutationsJSON struct {
+	Schema       int               `json:"schema"`
+	Spec         string            `json:"spec"`
+	Isolation    string            `json:"isolation,omitempty"`
+	Checked      bool              `json:"checked_serializable"`
+	Violations   int               `json:"violations"`
+	Permutations []permutationJSON `json:"permutations"`
+}
+
+// permutationJSON is one permutation run: what isolationtester prints for
+// it and, checked, its verdict.
+type permutationJSON struct {
+	Permutation string `json:"permutation"`
+	Replay      string `json:"replay"`
+	Output      string `json:"output"`
+	Verdict     string `json:"verdict,omitempty"`
+	Anomaly     string `json:"anomaly,omitempty"`
 }

@@ -72,6 +72,30 @@ func TestSpecExploreThreeSessionsJSON(t *testing.T) {
 	}
 }
 
+// TestSpecPermutationsJSON: without --explore, --json prints one document
+// — every permutation with what isolationtester prints for it and its
+// verdict — and nothing else; the write skew at REPEATABLE READ exits 1,
+// every violation named.
+func TestSpecPermutationsJSON(t *testing.T) {
+	r := jbcheck(t, "spec", "--json", "--check-serializable", "--isolation", "repeatable-read", filepath.Join(specsDir, "write-skew.spec"))
+	var rep permutationsJSON
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 1 {
+		t.Fatalf("exit %d (want 1), JSON %v:\n%s\n%s", r.code, err, r.stdout, r.stderr)
+	}
+	named := 0
+	for _, p := range rep.Permutations {
+		if !strings.HasPrefix(p.Output, "\nstarting permutation: "+p.Permutation+"\n") || p.Verdict == "" || !strings.Contains(p.Replay, "--replay '"+p.Permutation+"'") {
+			t.Errorf("permutation %q: output %q, verdict %q, replay %q", p.Permutation, p.Output, p.Verdict, p.Replay)
+		}
+		if p.Anomaly == "write skew" {
+			named++
+		}
+	}
+	if len(rep.Permutations) != 20 || !rep.Checked || rep.Violations == 0 || named != rep.Violations {
+		t.Errorf("%d permutations (want every one of 20), checked %v, %d violations, %d named write skew", len(rep.Permutations), rep.Checked, rep.Violations, named)
+	}
+}
+
 // TestSpecPrintsWhatIsolationtesterPrints: without --explore the command's
 // standard output is isolationtester's transcript and nothing else.
 func TestSpecPrintsWhatIsolationtesterPrints(t *testing.T) {
