@@ -12,11 +12,17 @@ import (
 	"jbcheck.dev/jbcheck/model"
 )
 
-// faultyExecutor is an executor for variant whose schedules may inject one
-// of faults between any two steps.
+// faultyExecutor is an executor for variant, with reductions, whose
+// schedules may inject one of faults between any two steps.
 func faultyExecutor(t *testing.T, variant string, faults string) *Executor {
 	t.Helper()
-	e := executor(t, variant, true)
+	return faultyExecutorReducing(t, variant, faults, true)
+}
+
+// faultyExecutorReducing is faultyExecutor, its reductions on or off.
+func faultyExecutorReducing(t *testing.T, variant string, faults string, reduce bool) *Executor {
+	t.Helper()
+	e := executor(t, variant, reduce)
 	fs, err := fault.Parse(faults)
 	if err != nil {
 		t.Fatal(err)

@@ -224,25 +224,42 @@ func canonical(outcome string) string {
 // reductions finds every violated guarantee and every distinct outcome (up
 // to renaming clients) that exploring without them finds, in fewer schedules.
 func TestReductionsAreSound(t *testing.T) {
-	cases := []struct{ variant, scenario, world string }{
+	type soundnessCase struct{ variant, scenario, world, faults string }
+	cases := []soundnessCase{
 		// The gate explores the first flaky test with reductions, at two
 		// preemptions: the correct variants' outcomes there must be the
 		// unreduced ones too (three joins, as verify --quick).
-		{"locking", "c0: join(u0,g0); c1: join(u0,g0); c2: join(u0,g0)", ""},
-		{"serializable", "c0: join(u0,g0); c1: join(u0,g0); c2: join(u0,g0)", ""},
+		{"locking", "c0: join(u0,g0); c1: join(u0,g0); c2: join(u0,g0)", "", ""},
+		{"serializable", "c0: join(u0,g0); c1: join(u0,g0); c2: join(u0,g0)", "", ""},
+		// Faults: a killed session or a lost commit reply at any point,
+		// among serialization failures whose ends are granted at once.
+		{"serializable", "c0: join(u0,g0); c1: join(u0,g0)", "", "kill,lose-reply"},
+		{"deposit-retry-double-credit", "c0: deposit(u0,5); c1: deposit(u0,7) balance(u0)", "", "kill,lose-reply"},
 	}
 	for _, tt := range smallScenarios {
-		cases = append(cases, struct{ variant, scenario, world string }{tt.variant, tt.scenario, tt.world})
+		cases = append(cases, soundnessCase{tt.variant, tt.scenario, tt.world, ""})
 	}
 	for _, tt := range cases {
-		t.Run(tt.variant+"/"+tt.scenario, func(t *testing.T) {
+		t.Run(tt.variant+"/"+tt.scenario+"/"+tt.faults, func(t *testing.T) {
 			sc := mustParse(t, tt.scenario, tt.world)
 			strategy := Strategy{Name: "exhaustive"}
-			if len(sc.Clients) > 2 {
+			switch {
+			case tt.faults != "":
+				strategy = Strategy{Name: "preempt", K: 1} // a fault is a choice at every point
+			case len(sc.Clients) > 2:
 				strategy = Strategy{Name: "preempt", K: 2}
 			}
 			summarize := func(reduce bool) (map[string]bool, map[string]bool, int) {
-				rep := explore(t, tt.variant, reduce, sc, ExploreOptions{KeepGoing: true, Strategy: strategy})
+				opts := ExploreOptions{KeepGoing: true, Strategy: strategy}
+				var rep *Report
+				if tt.faults == "" {
+					rep = explore(t, tt.variant, reduce, sc, opts)
+				} else {
+					var err error
+					if rep, err = Explore(context.Background(), []*Executor{faultyExecutorReducing(t, tt.variant, tt.faults, reduce)}, sc, opts); err != nil {
+						t.Fatal(err)
+					}
+				}
 				if !rep.Complete {
 					t.Fatalf("reduce=%v: exploration not complete", reduce)
 				}
