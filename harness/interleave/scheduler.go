@@ -242,7 +242,7 @@ func (s *scheduler) grant(pick int) error {
 	s.status[pick] = inStatement
 	invisible := s.invisible(pick)
 	if !invisible {
-		s.sinceAttempt[pick]++ // a BEGIN changes nothing a symmetric session could tell apart
+		s.sinceAttempt[pick]++ // an invisible step changes nothing a symmetric session could tell apart
 	}
 	if c, ok := s.prog.(Commuter); ok && s.tuning.Reduce && !invisible {
 		// An invisible step commutes with everything: it wakes no sleeping option.
