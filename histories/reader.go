@@ -132,7 +132,7 @@ type Scanner struct {
 func Scan(r io.Reader, file string) (*Scanner, error) {
 	s := &Scanner{file: file, lines: bufio.NewScanner(r), pending: map[int]Event{}, money: map[int64]int64{},
 		since: map[int64]int64{}, answered: map[int64]int64{}}
-	s.lines.Buffer(make([]byte, 0, 64<<10), maxLine)
+	s.lines.Buffer(make([]byte, 0, firstBuffer(r)), maxLine)
 	s.lines.Split(scanLinesKeepingEnd)
 	raw, _, ok, err := s.line()
 	if err != nil {
@@ -148,6 +148,16 @@ func Scan(r io.Reader, file string) (*Scanner, error) {
 		s.money[id] = w.Deposits()
 	}
 	return s, nil
+}
+
+// firstBuffer is the size of a Scanner's first buffer: 64 KiB, or just
+// enough for a history already in memory (a schedule's, read back after each
+// schedule: a 64 KiB buffer each time was most of what exploring allocated).
+func firstBuffer(r io.Reader) int {
+	if m, ok := r.(interface{ Len() int }); ok {
+		return min(m.Len()+1, 64<<10)
+	}
+	return 64 << 10
 }
 
 // Header is the history's header.

@@ -47,7 +47,7 @@ type runState struct {
 }
 
 func newRunState(e *Engine, sessions int) *runState {
-	st := &runState{engine: e, events: make(chan event, 64*sessions), stop: make(chan struct{})}
+	st := &runState{engine: e, events: make(chan event, 8*sessions), stop: make(chan struct{})}
 	for range sessions {
 		st.grants = append(st.grants, make(chan struct{}, 1))
 		st.wakes = append(st.wakes, make(chan struct{}, 1))
