@@ -251,12 +251,12 @@ func (e *Engine) reconnectAfterRestart(ctx context.Context) error {
 	return nil
 }
 
-// resetSQL returns a session to the state of a fresh connection — what
+// ResetSQL returns a session to the state of a fresh connection — what
 // DISCARD ALL does, except that it keeps the prepared statements pgx
 // caches (they hold no session state a program can see): settings,
 // session-level advisory locks, cursors, LISTEN, temporary tables,
 // sequence state.
-const resetSQL = "RESET ALL; SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; DISCARD TEMP; DISCARD SEQUENCES"
+const ResetSQL = "RESET ALL; SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; DISCARD TEMP; DISCARD SEQUENCES"
 
 // reset returns the connections of the sessions of roles, each clean:
 // cleaned already behind the last schedule (cleanBehind), new, or reset
@@ -294,7 +294,7 @@ func (e *Engine) reset(ctx context.Context, roles []Role) ([]*conn, error) {
 	errs := make([]error, len(roles))
 	var wg sync.WaitGroup
 	for _, i := range dirty {
-		wg.Go(func() { errs[i] = conns[i].pg.PgConn().Exec(ctx, resetSQL).Close() })
+		wg.Go(func() { errs[i] = conns[i].pg.PgConn().Exec(ctx, ResetSQL).Close() })
 	}
 	wg.Wait()
 	for i, err := range errs {
@@ -320,7 +320,7 @@ func (e *Engine) cleanBehind(ctx context.Context, conns []*conn) {
 	for i, c := range conns {
 		e.cleaning.Go(func() {
 			if c.pg != nil && c.pg.PgConn().TxStatus() == 'I' {
-				e.clean[i] = c.pg.PgConn().Exec(context.WithoutCancel(ctx), resetSQL).Close() == nil
+				e.clean[i] = c.pg.PgConn().Exec(context.WithoutCancel(ctx), ResetSQL).Close() == nil
 			}
 		})
 	}

@@ -2,14 +2,21 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"jbcheck.dev/jbcheck/harness/interleave"
 	"jbcheck.dev/jbcheck/harness/pgtest"
 	"jbcheck.dev/jbcheck/harness/protocol"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // BenchmarkTwoClientJoin explores, exhaustively and without reductions,
@@ -20,6 +27,9 @@ import (
 // same run and on the same cluster, pgbench's select-only rate at one
 // client: one client's statement round trip, the physical limit of one
 // lane, which moves one statement at a time. vs-pgbench is their ratio.
+// Before each lane count it also measures the floor (floorRate): what pgx
+// alone does with the same schedules' round trips on as many lanes, with no
+// engine; vs-floor is the engine's share of it.
 func BenchmarkTwoClientJoin(b *testing.B) {
 	ctx := context.Background()
 	tps, err := pgtest.Server(b).PgbenchSelectOnly(ctx, nil, 3*time.Second)
@@ -30,6 +40,7 @@ func BenchmarkTwoClientJoin(b *testing.B) {
 	for _, lanes := range slices.Compact([]int{1, runtime.NumCPU(), DefaultLanes()}) {
 		b.Run(fmt.Sprintf("lanes=%d", lanes), func(b *testing.B) {
 			execs := lanesOf(b, "locking", lanes)
+			floor := floorRate(b, "locking", sc, lanes, 2*time.Second)
 			var schedules, statements int
 			for b.Loop() {
 				rep, err := Explore(ctx, execs, sc, ExploreOptions{Strategy: Strategy{Name: "exhaustive"}})
@@ -40,10 +51,13 @@ func BenchmarkTwoClientJoin(b *testing.B) {
 				statements += rep.Steps
 			}
 			rate := float64(statements) / b.Elapsed().Seconds()
-			b.ReportMetric(float64(schedules)/b.Elapsed().Seconds(), "schedules/s")
+			perSecond := float64(schedules) / b.Elapsed().Seconds()
+			b.ReportMetric(perSecond, "schedules/s")
 			b.ReportMetric(rate, "statements/s")
 			b.ReportMetric(tps, "pgbench-S-tps")
 			b.ReportMetric(rate/tps, "vs-pgbench")
+			b.ReportMetric(floor, "floor-schedules/s")
+			b.ReportMetric(perSecond/floor, "vs-floor")
 		})
 	}
 }
@@ -84,4 +98,82 @@ func lanesOf(b *testing.B, variant string, n int) []*Executor {
 	}
 	b.Cleanup(func() { CloseAll(execs) })
 	return execs
+}
+
+// floorRate measures, for d, the schedules per second of sc against
+// variant (installed by lanesOf) that pgx alone achieves on lanes lanes with every
+// round trip a schedule cannot do without and nothing else: each lane runs
+// the clients' calls one client after the other, each on its own
+// connection, in a fresh world, then audits the world and resets each
+// client's connection as the engine does between two schedules. No engine:
+// no grants, no interleaving (so no lock waits and no polls of the lock
+// table), no history, no check. It is the bound of schedule mode on this
+// machine, measured beside it.
+func floorRate(b *testing.B, variant string, sc model.Scenario, lanes int, d time.Duration) float64 {
+	ctx := context.Background()
+	v, err := protocol.Lookup(variant)
+	if err != nil {
+		b.Fatal(err)
+	}
+	connect := func(lane int) *pgx.Conn {
+		cfg := pgtest.Server(b).ConnConfig()
+		protocol.ConfigureClient(cfg, v, laneSchema(v, lane))
+		c, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.Close(ctx) })
+		return c
+	}
+	var done atomic.Int64
+	errs := make([]error, lanes)
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for lane := range lanes {
+		control, clients := connect(lane), make([]*pgx.Conn, len(sc.Clients))
+		for i := range clients {
+			clients[i] = connect(lane)
+		}
+		wg.Go(func() {
+			var worlds []int64
+			for time.Now().Before(deadline) && errs[lane] == nil {
+				if len(worlds) == 0 {
+					if worlds, errs[lane] = protocol.CreateWorlds(ctx, control, sc.World, 64); errs[lane] != nil {
+						return
+					}
+				}
+				errs[lane] = floorSchedule(ctx, v, sc, worlds[0], control, clients)
+				worlds = worlds[1:]
+				done.Add(1)
+			}
+		})
+	}
+	start := time.Now()
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		b.Fatal(err)
+	}
+	return float64(done.Load()) / time.Since(start).Seconds()
+}
+
+// floorSchedule is one schedule of the floor: the calls, the audit, the
+// resets.
+func floorSchedule(ctx context.Context, v protocol.Variant, sc model.Scenario, world int64, control *pgx.Conn, clients []*pgx.Conn) error {
+	for c, calls := range sc.Clients {
+		for _, in := range calls {
+			in.World = world
+			if _, err := protocol.Apply(ctx, v, clients[c], in); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := protocol.Audit(ctx, control, world); err != nil {
+		return err
+	}
+	for _, c := range clients {
+		if err := c.PgConn().Exec(ctx, interleave.ResetSQL).Close(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

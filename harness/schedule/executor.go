@@ -78,15 +78,21 @@ func engines(execs []*Executor) []*interleave.Engine {
 	return out
 }
 
-// NewExecutor connects to server for variant and installs its tables. Lane
-// 0 uses the variant's own schema; lane n > 0 a schema of its own, so that
-// executors running at once cannot interfere (serializable transactions in
-// one table do, through their predicate locks).
-func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.Variant, lane int) (*Executor, error) {
-	schema := protocol.SchemaName(variant)
-	if lane > 0 {
-		schema = fmt.Sprintf("%s_%d", schema, lane)
+// laneSchema is the schema of a lane's tables: lane 0 uses the variant's
+// own schema; lane n > 0 a schema of its own, so that executors running at
+// once cannot interfere (serializable transactions in one table do,
+// through their predicate locks).
+func laneSchema(v protocol.Variant, lane int) string {
+	if lane == 0 {
+		return protocol.SchemaName(v)
 	}
+	return fmt.Sprintf("%s_%d", protocol.SchemaName(v), lane)
+}
+
+// NewExecutor connects to server for variant and installs its tables in
+// the lane's schema.
+func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.Variant, lane int) (*Executor, error) {
+	schema := laneSchema(variant, lane)
 	cfg := interleave.Config{
 		ConnConfig: func() *pgx.ConnConfig {
 			c := server.ConnConfig()
