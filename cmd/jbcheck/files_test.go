@@ -2,14 +2,14 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"jbcheck.dev/jbcheck/histories/historytest"
 )
 
 // TestCommandsRefuseWhatIsNotARegularFile: check, replay, shrink and report
@@ -19,31 +19,11 @@ import (
 // as a reader waits, so the old commands went on with it.)
 func TestCommandsRefuseWhatIsNotARegularFile(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "history.jsonl")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skipf("cannot make a FIFO here: %v", err)
-	}
 	good, err := os.ReadFile("../../histories/testdata/join-2c-good.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, writerGone := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(writerGone)
-		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-				w.Write(good)
-				w.Close()
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}()
-	defer func() { close(done); <-writerGone }()
+	fifo := historytest.FIFO(t, dir, "history.jsonl", good)
 	for _, path := range []string{fifo, dir} {
 		for _, cmd := range []string{"check", "replay", "shrink", "report"} {
 			r := jbcheck(t, cmd, path)
@@ -80,23 +60,11 @@ func TestCheckReadsStandardInput(t *testing.T) {
 }
 
 // TestCtrlCStopsACheck: a check given an hour per world, of a world
-// porcupine cannot settle (forty concurrent deposits of different amounts
-// and a balance none of their subsets makes), ends on SIGINT with exit 130
+// porcupine cannot settle (historytest.Hard), ends on SIGINT with exit 130
 // and "interrupted", not after the hour.
 func TestCtrlCStopsACheck(t *testing.T) {
-	var b strings.Builder
-	b.WriteString(`{"format":"jbcheck-history","version":1,"variant":"locking","mode":"stress","worlds":{"1":{"users":[{"name":"u0","opening":0}],"groups":[]}},"started":"2026-11-28T00:00:00Z"}` + "\n")
-	const n = 40
-	for i := range n {
-		fmt.Fprintf(&b, `{"type":"invoke","client":%d,"world":1,"op":"deposit","input":{"user":"u0","amount":%d},"time":%d}`+"\n", i, int64(1)<<i, i)
-	}
-	for i := range n {
-		fmt.Fprintf(&b, `{"type":"ok","client":%d,"world":1,"op":"deposit","output":{"result":"ok"},"time":%d}`+"\n", i, 100+i)
-	}
-	fmt.Fprintf(&b, `{"type":"invoke","client":%d,"world":1,"op":"balance","input":{"user":"u0"},"time":200}`+"\n", n)
-	fmt.Fprintf(&b, `{"type":"ok","client":%d,"world":1,"op":"balance","output":{"amount":-1},"time":201}`+"\n", n)
 	path := filepath.Join(t.TempDir(), "hard.jsonl")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(historytest.Hard()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p := start(t, "check", "--check-timeout", "1h", path)

@@ -35,23 +35,7 @@ type Driver interface {
 // connections to server. The engine gets the server's WaitLog when it has
 // one.
 func NewDriverExecutor(ctx context.Context, server *postgres.Server, d Driver, cfg interleave.Config) (*Executor, error) {
-	log, err := server.WaitLog()
-	if err != nil {
-		return nil, err
-	}
-	if log != nil {
-		cfg.WaitLog = log
-	}
-	if f := server.Backends(); f != nil {
-		cfg.Freezer = f // wakes sessions one at a time: replays stay exact
-	}
-	cfg.Incarnation = server.Incarnation
-	e := &Executor{driver: d, server: server, log: log}
-	if e.engine, err = interleave.New(ctx, cfg); err != nil {
-		e.Close()
-		return nil, err
-	}
-	return e, nil
+	return openExecutor(ctx, server, cfg, &Executor{driver: d})
 }
 
 // Engine is e's interleaving engine.

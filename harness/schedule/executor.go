@@ -110,6 +110,20 @@ func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.
 	// Sessions reach the server through fault links, so that a fault can
 	// lose one's reply.
 	cfg.Adjust = func(_ int, c *pgx.ConnConfig) { fault.Dial(c, nil) }
+	e, err := openExecutor(ctx, server, cfg, &Executor{variant: variant})
+	if err != nil {
+		return nil, err
+	}
+	if err := protocol.Install(ctx, e.engine.Control(), variant, schema); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// openExecutor starts e's engine on server with cfg, given the server's
+// WaitLog, Freezer and restart count when it has them.
+func openExecutor(ctx context.Context, server *postgres.Server, cfg interleave.Config, e *Executor) (*Executor, error) {
 	log, err := server.WaitLog()
 	if err != nil {
 		return nil, err
@@ -121,12 +135,8 @@ func NewExecutor(ctx context.Context, server *postgres.Server, variant protocol.
 		cfg.Freezer = f // wakes sessions one at a time: replays stay exact
 	}
 	cfg.Incarnation = server.Incarnation
-	e := &Executor{variant: variant, server: server, log: log}
+	e.server, e.log = server, log
 	if e.engine, err = interleave.New(ctx, cfg); err != nil {
-		e.Close()
-		return nil, err
-	}
-	if err := protocol.Install(ctx, e.engine.Control(), variant, schema); err != nil {
 		e.Close()
 		return nil, err
 	}
