@@ -58,22 +58,31 @@ func (t runTarget) name() string {
 	return t.variant.Info().Name
 }
 
-// executors opens lanes executors for t (an application has one: its
-// service and relay are one, and attribute a statement to the one
-// participant moving). close closes them, and stops the application.
-func (t runTarget) executors(ctx context.Context, server *postgres.Server, lanes int) (execs []*schedule.Executor, close func(), err error) {
+// executors starts the server (embedded, or dsn's) and opens lanes
+// executors for t on it (an application has one: its service and relay
+// are one, and attribute a statement to the one participant moving).
+// close closes them, stops the application and then the server.
+func (t runTarget) executors(ctx context.Context, dsn string, lanes int) (execs []*schedule.Executor, close func(), err error) {
+	server, err := startServer(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
 	if t.app == nil {
-		execs, err = schedule.NewExecutors(ctx, server, t.variant, lanes)
-		return execs, func() { schedule.CloseAll(execs) }, err
+		if execs, err = schedule.NewExecutors(ctx, server, t.variant, lanes); err != nil {
+			stopServer(server)
+			return nil, nil, err
+		}
+		return execs, func() { schedule.CloseAll(execs); stopServer(server) }, nil
 	}
 	a, err := app.Open(ctx, server, t.app)
 	if err != nil {
+		stopServer(server)
 		if errors.Is(err, app.ErrConfig) {
 			err = fmt.Errorf("%w: %v", errUsage, err)
 		}
 		return nil, nil, err
 	}
-	return []*schedule.Executor{a.Executor()}, a.Close, nil
+	return []*schedule.Executor{a.Executor()}, func() { a.Close(); stopServer(server) }, nil
 }
 
 // appArg is "--app CONFIG " for a command line that replays an

@@ -145,12 +145,7 @@ func runExplore(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeOutput(out)
-	server, err := startServer(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer stopServer(server)
-	execs, closeExecs, err := t.executors(ctx, server, *parallel)
+	execs, closeExecs, err := t.executors(ctx, *dsn, *parallel)
 	if err != nil {
 		return err
 	}

@@ -68,12 +68,7 @@ func runReplay(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeOutput(out)
-	server, err := startServer(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer stopServer(server)
-	execs, closeExecs, err := t.executors(ctx, server, 1)
+	execs, closeExecs, err := t.executors(ctx, *dsn, 1)
 	if err != nil {
 		return err
 	}

@@ -91,12 +91,7 @@ func runShrink(ctx context.Context, args []string) error {
 		defer closeOutput(dir)
 		files = histories.FilesIn(*out)
 	}
-	server, err := startServer(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer stopServer(server)
-	execs, closeExecs, err := t.executors(ctx, server, *parallel)
+	execs, closeExecs, err := t.executors(ctx, *dsn, *parallel)
 	if err != nil {
 		return err
 	}
