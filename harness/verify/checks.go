@@ -120,8 +120,12 @@ func (r *runner) worker(ctx context.Context, v protocol.Variant, w protocol.Work
 // explore runs one standard scenario under bounded exploration.
 func (r *runner) explore(s Standard) check {
 	return func(ctx context.Context, v protocol.Variant, execs []*schedule.Executor) (report.Check, error) {
+		strategy := s.Strategy
+		if protocol.Lagging(v) {
+			strategy = lagStrategy
+		}
 		c := report.Check{ID: "explore/" + s.ID, Name: "explore: " + s.Name,
-			Params: map[string]string{"scenario": s.Clients, "strategy": s.Strategy.String()}}
+			Params: map[string]string{"scenario": s.Clients, "strategy": strategy.String()}}
 		r.begin(v, c.Name, 0, "schedules")
 		sc, err := model.ParseScenario(s.Clients, s.World)
 		if err != nil {
@@ -144,15 +148,21 @@ func (r *runner) explore(s Standard) check {
 			budget = s.Schedules
 		}
 		if protocol.Lagging(v) {
-			// Every call of a lagging variant polls its worker: its
-			// schedules are several times longer, and as many would take
-			// most of the gate's time: a sixth.
-			budget /= 6
+			// Every call of a lagging variant polls its worker, and PCT runs
+			// it for many rounds: its schedules are several times longer.
+			// It gets the schedules jbcheck mutate explores (which kill
+			// every mutant its scenarios can), or a sixth of the budget if
+			// that is fewer (--quick).
+			if len(s.Faults) > 0 {
+				budget = min(budget, lagFaultSchedules)
+			} else {
+				budget = min(budget/6, lagSchedules)
+			}
 		}
 		r.o.Progress.measure(int64(budget), "schedules")
 		progress := func(n int) { r.o.Progress.advance(int64(n)) }
 		c.Params["max_schedules"] = fmt.Sprint(budget)
-		rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: s.Strategy, Max: budget, Progress: progress})
+		rep, err := schedule.Explore(ctx, execs, sc, schedule.ExploreOptions{Strategy: strategy, Max: budget, Progress: progress})
 		if err != nil {
 			return c, err
 		}
