@@ -49,7 +49,7 @@ seeds), so one without a standard scenario is gated too. The race-coverage
 table of every search is printed at the end; a correct variant whose
 property or stress never reached a race window its scenario set can reach
 fails the gate (its guarantees undecided: docs/hunting.md). The time it takes:
-2 min 5 s, --quick 1 min 18 s, on 2 idle cores (docs/performance.md, "The
+2 min 1 s, --quick 1 min 29 s, on 2 idle cores (docs/performance.md, "The
 release gate"). --json prints summary.json's content (docs/json.md).
 
 Exit 0 when the gate passes; 1 when a correct variant violated a guarantee,
