@@ -100,6 +100,11 @@ func (s *Server) DataDir() string {
 func (s *Server) Crash() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.kill()
+}
+
+// kill is Crash with s.mu held.
+func (s *Server) kill() error {
 	if err := s.running(); err != nil {
 		return err
 	}
@@ -128,11 +133,9 @@ func (s *Server) running() error {
 func (s *Server) Restart(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.running(); err != nil {
+	if err := s.kill(); err != nil {
 		return err
 	}
-	s.embedded.kill()
-	s.incarnation.Add(1)
 	if err := s.embedded.start(ctx); err != nil {
 		return err
 	}

@@ -25,28 +25,6 @@ import (
 	"jbcheck.dev/jbcheck/model"
 )
 
-// runFaulty runs a stress run into a file and returns the summary, the
-// history read back and its verdict.
-func runFaulty(t *testing.T, cfg stress.Config) (stress.Summary, *histories.History, histories.Verdict) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "history.jsonl")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cfg.Server, cfg.History = pgtest.Server(t), f
-	summary, err := stress.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := histories.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return summary, h, histories.Check(h, histories.CheckOptions{})
-}
-
 func allFaults(t *testing.T) []fault.Fault {
 	t.Helper()
 	faults, err := fault.Parse(strings.Join(fault.Names(), ","))
@@ -62,7 +40,7 @@ func allFaults(t *testing.T) []fault.Fault {
 // it stopped or orphaned.
 func TestEveryFaultKeepsEveryGuarantee(t *testing.T) {
 	v, _ := protocol.Lookup("locking")
-	summary, h, verdict := runFaulty(t, stress.Config{Variant: v, Clients: 6, Worlds: 3, Duration: 5 * time.Second, Seed: 7,
+	summary, h, verdict := runAndRead(t, context.Background(), stress.Config{Variant: v, Clients: 6, Worlds: 3, Duration: 5 * time.Second, Seed: 7,
 		Faults: allFaults(t), FaultInterval: 100 * time.Millisecond})
 	t.Logf("%d calls (%d ok, %d fail, %d info, %d sent again), faults %v (%d missed)",
 		summary.Ops, summary.OK, summary.Fail, summary.Info, summary.Retried, summary.Faults, summary.FaultsMissed)
@@ -133,7 +111,7 @@ func TestALostReplyIsRetriedUnderItsOperationID(t *testing.T) {
 	inner, _ := protocol.Lookup("locking")
 	v := &idRecorder{Variant: inner, attempts: map[string]int{}}
 	faults, _ := fault.Parse("lose-reply")
-	summary, h, verdict := runFaulty(t, stress.Config{Variant: v, Clients: 4, Worlds: 2, Duration: 2 * time.Second, Seed: 11,
+	summary, h, verdict := runAndRead(t, context.Background(), stress.Config{Variant: v, Clients: 4, Worlds: 2, Duration: 2 * time.Second, Seed: 11,
 		Faults: faults, FaultInterval: 50 * time.Millisecond})
 	if !verdict.Passed() {
 		t.Errorf("statuses %v, findings %+v", verdict.Statuses, verdict.Findings)
@@ -281,7 +259,7 @@ func TestFaultOnlyBugsAreCaughtUnderFaults(t *testing.T) {
 				// Only a deposit's lost reply doubles a credit.
 				cfg.Mix, _ = workload.ParseMix("deposit=3,balance=1")
 			}
-			summary, _, verdict := runFaulty(t, cfg)
+			summary, _, verdict := runAndRead(t, context.Background(), cfg)
 			violated := verdict.Violated()
 			if !slices.ContainsFunc(violated, func(g model.Guarantee) bool { return slices.Contains(info.Breaks, g) }) {
 				t.Errorf("not caught: %d calls, faults %v, violated %v, want one of %v", summary.Ops, summary.Faults, violated, info.Breaks)

@@ -55,6 +55,13 @@ func runChild(path string) int {
 // back from it, as `jbcheck run` does.
 func runAndCheck(t *testing.T, ctx context.Context, cfg stress.Config) (stress.Summary, histories.Verdict) {
 	t.Helper()
+	summary, _, verdict := runAndRead(t, ctx, cfg)
+	return summary, verdict
+}
+
+// runAndRead is runAndCheck that returns the history read back too.
+func runAndRead(t *testing.T, ctx context.Context, cfg stress.Config) (stress.Summary, *histories.History, histories.Verdict) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "history.jsonl")
 	f, err := os.Create(path)
 	if err != nil {
@@ -70,7 +77,7 @@ func runAndCheck(t *testing.T, ctx context.Context, cfg stress.Config) (stress.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	return summary, histories.Check(h, histories.CheckOptions{})
+	return summary, h, histories.Check(h, histories.CheckOptions{})
 }
 
 func TestCorrectVariantsKeepEveryGuarantee(t *testing.T) {
