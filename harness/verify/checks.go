@@ -150,9 +150,10 @@ func (r *runner) explore(s Standard) check {
 		if protocol.Lagging(v) {
 			// Every call of a lagging variant polls its worker, and PCT runs
 			// it for many rounds: its schedules are several times longer.
-			// It gets the schedules jbcheck mutate explores (which kill
-			// every mutant its scenarios can), or a sixth of the budget if
-			// that is fewer (--quick).
+			// It gets as many as jbcheck mutate gives it — enough to catch
+			// the mutants the search fixes were added for
+			// (TestTheGateCatchesWhatItsSearchFixesWereAddedFor) — or a
+			// sixth of the budget if that is fewer (--quick).
 			if len(s.Faults) > 0 {
 				budget = min(budget, lagFaultSchedules)
 			} else {

@@ -9,11 +9,12 @@ import (
 type Standard struct {
 	// ID names the scenario in the gate's check IDs (explore/ID): it never
 	// changes with --quick or the budget, so CI can follow a check.
-	ID       string
-	Name     string
-	Clients  string // schedule.Parse syntax
-	World    string // "" for the default world
-	Catches  []string
+	ID      string
+	Name    string
+	Clients string // schedule.Parse syntax
+	World   string // "" for the default world
+	Catches []string
+	// Strategy explores the scenario; a lagging variant's is lagStrategy.
 	Strategy schedule.Strategy
 	// Schedules overrides the gate's budget of schedules per scenario.
 	Schedules int
