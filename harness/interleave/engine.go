@@ -59,6 +59,14 @@ type Config struct {
 	// lock first is the operating system's choice: the outcome of such a
 	// schedule may vary from one replay to the next.
 	Freezer Freezer
+	// LockWaits, when set, tells without a round trip whether a session's
+	// server process waits for a lock (the embedded cluster reads its
+	// process title). A statement slow to answer is then asked about only
+	// once its process says it waits, or once it has run for a while (a
+	// wait that is no lock's shows in no title), instead of every time it
+	// takes longer than steps usually do. The server's answer alone still
+	// counts a session as blocked.
+	LockWaits LockWaitProbe
 	// Incarnation, when set, counts the server's restarts (a crash fault,
 	// on this engine's lane or another's): once it has changed, every
 	// connection the engine holds is to a server that is gone, and each is
@@ -314,10 +322,15 @@ func (e *Engine) reset(ctx context.Context, roles []Role) ([]*conn, error) {
 
 // cleanBehind resets the sessions of a schedule that ended well while the
 // next one starts (the program makes its rows on the control connection),
-// so that the next schedule finds them clean.
-func (e *Engine) cleanBehind(ctx context.Context, conns []*conn) {
+// so that the next schedule finds them clean. A Stateless program's
+// sessions are clean once outside a transaction: no reset, no round trip.
+func (e *Engine) cleanBehind(ctx context.Context, conns []*conn, stateless bool) {
 	e.clean = slices.Grow(e.clean[:0], len(conns))[:len(conns)]
 	for i, c := range conns {
+		if stateless {
+			e.clean[i] = c.pg != nil && !c.pg.IsClosed() && c.pg.PgConn().TxStatus() == 'I'
+			continue
+		}
 		e.cleaning.Go(func() {
 			if c.pg != nil && c.pg.PgConn().TxStatus() == 'I' {
 				e.clean[i] = c.pg.PgConn().Exec(context.WithoutCancel(ctx), ResetSQL).Close() == nil

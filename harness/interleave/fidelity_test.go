@@ -68,6 +68,16 @@ var fidelityCases = []struct {
 		choices: []int{0, 0, 1},
 		want:    []string{"s2: <waiting ...>", "s1: COMMIT", "s2: <... completed>"},
 	},
+	{
+		// No lock: the process title never says "waiting" (LockWaits).
+		name: "a deferrable snapshot waits for a serializable writer",
+		sessions: [][]string{
+			{"BEGIN ISOLATION LEVEL SERIALIZABLE", "UPDATE t SET v = 1 WHERE id = 1", "COMMIT"},
+			{"BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY DEFERRABLE", "SELECT sum(v) FROM t", "COMMIT"},
+		},
+		choices: []int{0, 0, 1, 0},
+		want:    []string{"s2: <waiting ...>", "s1: COMMIT", "s2: <... completed>", "s2: COMMIT"},
+	},
 }
 
 // TestReplaysAreIdentical replays each edge case's schedule 100 times: the
@@ -141,6 +151,27 @@ func TestSessionStateDoesNotLeak(t *testing.T) {
 	}
 	if !strings.Contains(res.Outcome.Key, "s1: SHOW 0") {
 		t.Errorf("a setting leaked into the next schedule: %s", res.Outcome.Key)
+	}
+}
+
+// TestAStatelessProgramIsNotReset: a program that promises its sessions
+// keep no state (Tuning.Stateless) saves the reset between two schedules.
+// The promise is trusted, not checked — here it is broken on purpose, and
+// the next schedule sees the setting — so a program making it must test it
+// (the protocol does: TestCallsLeaveNoSessionState).
+func TestAStatelessProgramIsNotReset(t *testing.T) {
+	e := engine(t, interleave.Config{})
+	set := &sqlProgram{setup: table, sessions: [][]string{{"SET lock_timeout = '1s'"}}, stateless: true}
+	if _, err := e.Run(context.Background(), set, new(interleave.Replay)); err != nil {
+		t.Fatal(err)
+	}
+	show := &sqlProgram{setup: table, sessions: [][]string{{"SHOW lock_timeout"}}, stateless: true}
+	res, err := e.Run(context.Background(), show, new(interleave.Replay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.Outcome.Key, "s1: SHOW 1s") {
+		t.Errorf("the session was reset between two schedules of a stateless program: %s", res.Outcome.Key)
 	}
 }
 

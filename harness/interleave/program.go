@@ -32,6 +32,16 @@ type Tuning struct {
 	Audits int
 	// Faults is how many faults one schedule may inject (Faulter).
 	Faults int
+	// Stateless promises that a session outside a transaction holds
+	// nothing a later statement of the program could tell from a fresh
+	// connection's: its statements make no SET outside a transaction, take
+	// no session-level advisory lock, keep no cursor WITH HOLD, LISTEN to
+	// nothing, make no temporary table, and never read a sequence's
+	// session state (currval, lastval). The engine then skips the reset
+	// (ResetSQL) between two schedules, a round trip per session whose six
+	// statements cost the server more than most steps. Without the
+	// promise, every session is reset.
+	Stateless bool
 }
 
 // Role is one session of a program.

@@ -107,6 +107,6 @@ func (e *Engine) run(ctx context.Context, p Program, ch Chooser, speculate bool)
 		return nil, fmt.Errorf("judging the schedule: %w", err)
 	}
 	sc.res.Outcome = out
-	e.cleanBehind(ctx, sc.conns)
+	e.cleanBehind(ctx, sc.conns, sc.tuning.Stateless)
 	return &sc.res, nil
 }

@@ -105,7 +105,11 @@ func (s *scheduler) settleThawed(ctx context.Context) error {
 			} else if !errors.Is(err, errTimeout) && !errors.Is(err, errLogChanged) {
 				return err
 			}
-			delay = min(2*delay, 4*time.Millisecond)
+			delay = min(2*delay, maxPollDelay)
+		}
+		if delay < maxPollDelay && s.stillRunning(inFlight) {
+			polled = true // as the server would have answered, without asking it
+			continue
 		}
 		waits, err := s.poll(ctx, inFlight)
 		if err != nil {
@@ -136,6 +140,34 @@ func (s *scheduler) settleThawed(ctx context.Context) error {
 		}
 		polled = false // an event came, or a wait ended: look again
 	}
+}
+
+// LockWaitProbe tells whether a server process waits for a lock at this
+// instant, without a round trip: Config.LockWaits.
+type LockWaitProbe interface {
+	// LockWaiting reports whether backend pid waits for a lock; known is
+	// false when it cannot tell.
+	LockWaiting(pid uint32) (waiting, known bool)
+}
+
+// maxPollDelay bounds the pause between two looks at a statement in flight.
+// Once the pauses have grown to it (about 10 ms in flight), the server is
+// asked whatever the process titles say.
+const maxPollDelay = 4 * time.Millisecond
+
+// stillRunning reports that a statement in flight surely is not blocked —
+// its process says it waits for no lock (Config.LockWaits) — so that asking
+// the server would only hear "still running".
+func (s *scheduler) stillRunning(inFlight []int) bool {
+	if s.e.cfg.LockWaits == nil {
+		return false
+	}
+	for _, c := range inFlight {
+		if waiting, known := s.e.cfg.LockWaits.LockWaiting(s.conns[c].pid); known && !waiting {
+			return true
+		}
+	}
+	return false
 }
 
 // settleBlocked marks the statements in flight as blocked, each with its

@@ -35,6 +35,8 @@ type sqlProgram struct {
 	sessions [][]string
 	final    string // a query whose rows end the outcome
 	reduce   bool
+	// stateless makes the promise of Tuning.Stateless (true or not).
+	stateless bool
 }
 
 func (p *sqlProgram) Roles() []interleave.Role {
@@ -45,7 +47,9 @@ func (p *sqlProgram) Roles() []interleave.Role {
 	return roles
 }
 
-func (p *sqlProgram) Tuning() interleave.Tuning { return interleave.Tuning{Reduce: p.reduce} }
+func (p *sqlProgram) Tuning() interleave.Tuning {
+	return interleave.Tuning{Reduce: p.reduce, Stateless: p.stateless}
+}
 
 func (p *sqlProgram) Start(ctx context.Context, s *interleave.Schedule) (interleave.Run, error) {
 	if _, err := s.Control().Exec(ctx, p.setup); err != nil {
@@ -126,7 +130,12 @@ func engine(t testing.TB, cfg interleave.Config) *interleave.Engine {
 	}
 	t.Cleanup(func() { log.Close() })
 	cfg.WaitLog = log
-	cfg.Freezer = server.Backends()
+	backends := server.Backends()
+	t.Cleanup(backends.Close)
+	cfg.Freezer = backends
+	if cfg.LockWaits == nil {
+		cfg.LockWaits = backends
+	}
 	e, err := interleave.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

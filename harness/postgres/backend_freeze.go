@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -14,7 +15,12 @@ import (
 // signals a process only once /proc shows it is a child of the cluster's
 // running postmaster, so a pid read from the server can never reach
 // another process of the machine.
-type BackendFreezer struct{ s *Server }
+type BackendFreezer struct {
+	s *Server
+	// titles are the open /proc/PID/cmdline files of LockWaiting.
+	mu     sync.Mutex
+	titles map[uint32]int
+}
 
 // Backends is the freezer of the embedded cluster's backends; nil with a
 // DSN, whose server's processes are not the harness' to signal.

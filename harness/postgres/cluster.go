@@ -171,6 +171,10 @@ func (c *cluster) start(ctx context.Context) error {
 		// Deadlocks are resolved after this long; the default second makes
 		// a run of a buggy, deadlock-prone variant crawl.
 		"-c", "deadlock_timeout=100ms",
+		// A backend waiting for a lock says so in its process title
+		// (BackendFreezer.LockWaiting): the engine reads it instead of
+		// asking the server about every statement that is slow to answer.
+		"-c", "update_process_title=on",
 	)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {

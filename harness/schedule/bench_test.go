@@ -13,7 +13,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"jbcheck.dev/jbcheck/harness/interleave"
 	"jbcheck.dev/jbcheck/harness/pgtest"
 	"jbcheck.dev/jbcheck/harness/protocol"
 	"jbcheck.dev/jbcheck/model"
@@ -104,8 +103,9 @@ func lanesOf(b *testing.B, variant string, n int) []*Executor {
 // variant (installed by lanesOf) that pgx alone achieves on lanes lanes with every
 // round trip a schedule cannot do without and nothing else: each lane runs
 // the clients' calls one client after the other, each on its own
-// connection, in a fresh world, then audits the world and resets each
-// client's connection as the engine does between two schedules. No engine:
+// connection, in a fresh world, then audits the world. (The protocol's
+// sessions need no reset between two schedules: interleave.Tuning.Stateless.)
+// No engine:
 // no grants, no interleaving (so no lock waits and no polls of the lock
 // table), no history, no check. It is the bound of schedule mode on this
 // machine, measured beside it.
@@ -156,8 +156,7 @@ func floorRate(b *testing.B, variant string, sc model.Scenario, lanes int, d tim
 	return float64(done.Load()) / time.Since(start).Seconds()
 }
 
-// floorSchedule is one schedule of the floor: the calls, the audit, the
-// resets.
+// floorSchedule is one schedule of the floor: the calls and the audit.
 func floorSchedule(ctx context.Context, v protocol.Variant, sc model.Scenario, world int64, control *pgx.Conn, clients []*pgx.Conn) error {
 	for c, calls := range sc.Clients {
 		for _, in := range calls {
@@ -167,13 +166,6 @@ func floorSchedule(ctx context.Context, v protocol.Variant, sc model.Scenario, w
 			}
 		}
 	}
-	if _, err := protocol.Audit(ctx, control, world); err != nil {
-		return err
-	}
-	for _, c := range clients {
-		if err := c.PgConn().Exec(ctx, interleave.ResetSQL).Close(); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := protocol.Audit(ctx, control, world)
+	return err
 }

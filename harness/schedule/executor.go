@@ -22,6 +22,9 @@ type Executor struct {
 	driver  Driver // instead of variant: an application (NewDriverExecutor)
 	server  *postgres.Server
 	log     *postgres.LockWaitLog // nil on a DSN server
+	// backends freezes sessions' server processes and reads their titles
+	// (nil on a DSN server).
+	backends *postgres.BackendFreezer
 	// Reduce turns the engine's reductions on (BEGIN granted at once,
 	// symmetric clients, commuting statements). It changes where the choice
 	// points are, so a schedule replays only with the setting it was made
@@ -132,7 +135,9 @@ func openExecutor(ctx context.Context, server *postgres.Server, cfg interleave.C
 		cfg.WaitLog = log
 	}
 	if f := server.Backends(); f != nil {
-		cfg.Freezer = f // wakes sessions one at a time: replays stay exact
+		cfg.Freezer = f   // wakes sessions one at a time: replays stay exact
+		cfg.LockWaits = f // asks the server only about sessions whose process waits
+		e.backends = f
 	}
 	cfg.Incarnation = server.Incarnation
 	e.server, e.log = server, log
@@ -153,5 +158,8 @@ func (e *Executor) Close() {
 	}
 	if e.log != nil {
 		e.log.Close()
+	}
+	if e.backends != nil {
+		e.backends.Close()
 	}
 }

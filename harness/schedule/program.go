@@ -44,7 +44,9 @@ func (p *program) Roles() []interleave.Role {
 
 // Tuning implements interleave.Program.
 func (p *program) Tuning() interleave.Tuning {
-	t := interleave.Tuning{Reduce: p.e.Reduce, Audits: p.e.Audits}
+	// The protocol's calls keep nothing in a session outside their
+	// transactions (protocol.TestCallsLeaveNoSessionState).
+	t := interleave.Tuning{Reduce: p.e.Reduce, Audits: p.e.Audits, Stateless: true}
 	if p.e.faulty() {
 		t.Faults = p.e.maxFaults
 	}

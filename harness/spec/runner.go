@@ -40,8 +40,10 @@ type Runner struct {
 	opts   Options
 	engine *interleave.Engine
 	log    *postgres.LockWaitLog
-	router *router
-	dirty  bool // a permutation ended without its teardown
+	// backends reads the sessions' process titles (nil on a DSN server).
+	backends *postgres.BackendFreezer
+	router   *router
+	dirty    bool // a permutation ended without its teardown
 }
 
 // NewRunner connects a runner to server.
@@ -79,6 +81,11 @@ func NewRunner(ctx context.Context, server *postgres.Server, opts Options) (*Run
 	if log != nil {
 		cfg.WaitLog, r.log = log, log
 	}
+	// No Freezer: isolationtester lets the operating system wake sessions
+	// as it will, and a spec's expected output is written against that.
+	if b := server.Backends(); b != nil {
+		cfg.LockWaits, r.backends = b, b
+	}
 	if r.engine, err = interleave.New(ctx, cfg); err != nil {
 		r.Close()
 		return nil, err
@@ -99,6 +106,9 @@ func (r *Runner) Close() {
 	}
 	if r.log != nil {
 		r.log.Close()
+	}
+	if r.backends != nil {
+		r.backends.Close()
 	}
 }
 

@@ -1,0 +1,31 @@
+package interleave_test
+
+import (
+	"testing"
+	"time"
+
+	"jbcheck.dev/jbcheck/harness/interleave"
+)
+
+// TestProcessTitlesChangeNoRun: an engine that reads its sessions' process
+// titles (Config.LockWaits) asks the server about a slow statement only
+// once the title says it waits for a lock, or once it has run for a while.
+// Every schedule of every edge case — a deferrable snapshot's wait, which
+// shows in no title, among them — must run exactly as on an engine that
+// asks the server each time.
+func TestProcessTitlesChangeNoRun(t *testing.T) {
+	titles := engine(t, interleave.Config{StuckTimeout: 20 * time.Second})
+	asking := engine(t, interleave.Config{StuckTimeout: 20 * time.Second, LockWaits: noTitles{}})
+	for _, tc := range fidelityCases {
+		t.Run(tc.name, func(t *testing.T) {
+			schedules, _ := sameRuns(t, asking, titles, tc.sessions, "reading process titles")
+			t.Logf("%d schedules the same with and without process titles", schedules)
+		})
+	}
+}
+
+// noTitles is a LockWaitProbe that can never tell: the engine asks the
+// server about every statement slow to answer, as on a server elsewhere.
+type noTitles struct{}
+
+func (noTitles) LockWaiting(uint32) (waiting, known bool) { return false, false }
