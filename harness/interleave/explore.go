@@ -242,11 +242,12 @@ func (ex *exploration) idle() bool {
 // subtree explores, depth first, the schedules that start with prefix,
 // backtracking only at points after it. When another executor is idle, it
 // gives away every alternative of its shallowest open point — the biggest
-// subtrees it has left — and stops backtracking there itself.
+// subtrees it has left — and stops backtracking there itself: at once, in
+// the middle of a schedule (donor), and again once the schedule is over.
 func (ex *exploration) subtree(ctx context.Context, e *Engine, p Program, prefix []int) error {
 	floor := len(prefix)
 	for !ex.stopped() {
-		res, err := ex.run(ctx, e, p, prefix)
+		res, err := ex.runDonating(ctx, e, p, prefix, &floor)
 		if err != nil {
 			return err
 		}
@@ -287,15 +288,50 @@ func (ex *exploration) donate(res *Result, floor int) int {
 }
 
 func (ex *exploration) run(ctx context.Context, e *Engine, p Program, prefix []int) (*Result, error) {
+	choices := Replay(prefix)
+	return ex.runWith(ctx, e, p, prefix, &choices)
+}
+
+// runDonating runs the schedule that starts with prefix, giving subtrees
+// away as it goes whenever another executor is idle (donor).
+func (ex *exploration) runDonating(ctx context.Context, e *Engine, p Program, prefix []int, floor *int) (*Result, error) {
+	return ex.runWith(ctx, e, p, prefix, &donor{ex: ex, replay: Replay(prefix), floor: floor})
+}
+
+func (ex *exploration) runWith(ctx context.Context, e *Engine, p Program, prefix []int, ch Chooser) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	choices := Replay(prefix)
-	res, err := e.Run(ctx, p, &choices)
+	res, err := e.Run(ctx, p, ch)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %v: %w", prefix, err)
 	}
 	return res, nil
+}
+
+// donor makes the choices of a subtree's schedule — its prefix, then the
+// current session's — and, at each point, while another executor is idle,
+// donates as donate does after a run: the points so far are the run's
+// first points, whatever comes after them. Without it an exploration's
+// first schedule would keep every other executor idle from its first
+// point to its end, and so would each schedule whose subtree another
+// executor waits for.
+type donor struct {
+	ex      *exploration
+	replay  Replay
+	partial Result // the points and choices so far
+	floor   *int   // the subtree's: the shallowest point its owner still backtracks to
+}
+
+// Choose implements Chooser.
+func (d *donor) Choose(p Point) int {
+	c := d.replay.Choose(p)
+	d.partial.Points = append(d.partial.Points, p)
+	d.partial.Choices = append(d.partial.Choices, c)
+	if d.ex.idle() {
+		*d.floor = d.ex.donate(&d.partial, *d.floor)
+	}
+	return c
 }
 
 // alternatives yields the choices at point i after the one res made that are

@@ -86,7 +86,7 @@ func BenchmarkFiveSerializableJoins(b *testing.B) {
 }
 
 // lanesOf opens n executors of a variant, closed when b ends.
-func lanesOf(b *testing.B, variant string, n int) []*Executor {
+func lanesOf(b testing.TB, variant string, n int) []*Executor {
 	v, err := protocol.Lookup(variant)
 	if err != nil {
 		b.Fatal(err)
