@@ -98,19 +98,24 @@ func Read(r io.Reader, file string) (*History, error) {
 		if !ok {
 			break
 		}
-		switch e.Type {
-		case Fault:
-			h.Faults = append(h.Faults, e)
-		case Audit:
-			h.Audits = append(h.Audits, e)
-		case Barrier:
-			h.Barriers = append(h.Barriers, e)
-		default:
-			h.Events = append(h.Events, e)
-		}
+		h.add(e)
 	}
 	h.Truncated = s.Truncated()
 	return h, nil
+}
+
+// add files an event under its kind.
+func (h *History) add(e Event) {
+	switch e.Type {
+	case Fault:
+		h.Faults = append(h.Faults, e)
+	case Audit:
+		h.Audits = append(h.Audits, e)
+	case Barrier:
+		h.Barriers = append(h.Barriers, e)
+	default:
+		h.Events = append(h.Events, e)
+	}
 }
 
 // Scanner reads a history one event at a time, checking each as Read does:
@@ -130,8 +135,8 @@ type Scanner struct {
 // Scan reads the header of the history r (named file in errors) and
 // returns a Scanner for its events.
 func Scan(r io.Reader, file string) (*Scanner, error) {
-	s := &Scanner{file: file, lines: bufio.NewScanner(r), pending: map[int]Event{}, money: map[int64]int64{},
-		since: map[int64]int64{}, answered: map[int64]int64{}}
+	s := newScanner(file)
+	s.lines = bufio.NewScanner(r)
 	s.lines.Buffer(make([]byte, 0, firstBuffer(r)), maxLine)
 	s.lines.Split(scanLinesKeepingEnd)
 	raw, _, ok, err := s.line()
@@ -141,13 +146,42 @@ func Scan(r io.Reader, file string) (*Scanner, error) {
 	if !ok {
 		return nil, &ParseError{File: file, Line: 1, Msg: "empty file: expected a jbcheck history header line"}
 	}
-	if err := readHeader(raw, &s.header, s.fail); err != nil {
+	var h Header
+	if err := strictUnmarshal(raw, &h); err != nil {
+		return nil, s.fail("expected the header line of a jbcheck history (a JSON object with \"format\": %q): %v", Format, err)
+	}
+	if err := s.start(h); err != nil {
 		return nil, err
 	}
-	for id, w := range s.header.Worlds {
+	return s, nil
+}
+
+// newScanner is a Scanner of file with no lines to read yet.
+func newScanner(file string) *Scanner {
+	return &Scanner{file: file, pending: map[int]Event{}, money: map[int64]int64{},
+		since: map[int64]int64{}, answered: map[int64]int64{}}
+}
+
+// start checks the header, the history's first line, and takes it.
+func (s *Scanner) start(h Header) error {
+	switch {
+	case h.Format != Format:
+		return s.fail("expected \"format\": %q in the header, got %q: is this a jbcheck history?", Format, h.Format)
+	case h.Version != Version:
+		return s.fail("history format version %d, this jbcheck reads version %d: use the jbcheck that wrote it", h.Version, Version)
+	case h.Mode != ModeStress && h.Mode != ModeSchedule:
+		return s.fail("expected \"mode\" %q or %q in the header, got %q", ModeStress, ModeSchedule, h.Mode)
+	}
+	for id, w := range h.Worlds {
+		if err := w.Validate(); err != nil {
+			return s.fail("world %d in the header: %v", id, err)
+		}
+	}
+	s.header = h
+	for id, w := range h.Worlds {
 		s.money[id] = w.Deposits()
 	}
-	return s, nil
+	return nil
 }
 
 // firstBuffer is the size of a Scanner's first buffer: 64 KiB, or just
@@ -212,26 +246,6 @@ func scanLinesKeepingEnd(data []byte, atEOF bool) (int, []byte, error) {
 		return len(data), data, nil
 	}
 	return 0, nil, nil
-}
-
-func readHeader(raw []byte, h *Header, fail func(string, ...any) error) error {
-	if err := strictUnmarshal(raw, h); err != nil {
-		return fail("expected the header line of a jbcheck history (a JSON object with \"format\": %q): %v", Format, err)
-	}
-	switch {
-	case h.Format != Format:
-		return fail("expected \"format\": %q in the header, got %q: is this a jbcheck history?", Format, h.Format)
-	case h.Version != Version:
-		return fail("history format version %d, this jbcheck reads version %d: use the jbcheck that wrote it", h.Version, Version)
-	case h.Mode != ModeStress && h.Mode != ModeSchedule:
-		return fail("expected \"mode\" %q or %q in the header, got %q", ModeStress, ModeSchedule, h.Mode)
-	}
-	for id, w := range h.Worlds {
-		if err := w.Validate(); err != nil {
-			return fail("world %d in the header: %v", id, err)
-		}
-	}
-	return nil
 }
 
 // strictUnmarshal rejects unknown fields and trailing data, so that a typo

@@ -7,48 +7,54 @@ import (
 	"jbcheck.dev/jbcheck/model"
 )
 
-// event decodes and checks one event line against what came before it: a
-// completion needs its client's invoke, an invoke a client with nothing in
-// flight, a barrier a world with nothing in flight.
+// event decodes and checks one event line (check).
 func (s *Scanner) event(raw []byte) (Event, error) {
 	var e Event
 	if err := strictUnmarshal(raw, &e); err != nil {
 		return e, s.fail("expected an event (a JSON object with \"type\": invoke, ok, fail, info, audit, barrier or fault): %v", err)
 	}
+	return e, s.check(&e)
+}
+
+// check checks the event of line s.n against what came before it: a
+// completion needs its client's invoke, an invoke a client with nothing in
+// flight, a barrier a world with nothing in flight. It numbers the event
+// and gives an invoke's input its world and operation.
+func (s *Scanner) check(e *Event) error {
 	e.Line = s.n
 	if e.Type == Fault {
 		switch {
 		case !slices.Contains(FaultKinds, e.Fault):
-			return e, s.fail("fault %q: expected one of %s", e.Fault, strings.Join(FaultKinds, ", "))
+			return s.fail("fault %q: expected one of %s", e.Fault, strings.Join(FaultKinds, ", "))
 		case e.Target == "":
-			return e, s.fail("a fault needs a \"target\": \"server\" or a client such as \"c3\"")
+			return s.fail("a fault needs a \"target\": \"server\" or a client such as \"c3\"")
 		case e.End < e.Time:
-			return e, s.fail("a fault that ends (%d) before it starts (%d)", e.End, e.Time)
+			return s.fail("a fault that ends (%d) before it starts (%d)", e.End, e.Time)
 		}
-		return e, nil
+		return nil
 	}
 	world, known := s.header.Worlds[e.World]
 	if !known {
-		return e, s.fail("world %d is not declared in the header's \"worlds\"", e.World)
+		return s.fail("world %d is not declared in the header's \"worlds\"", e.World)
 	}
 	if e.Client < 0 {
-		return e, s.fail("client %d: expected a client number ≥ 0", e.Client)
+		return s.fail("client %d: expected a client number ≥ 0", e.Client)
 	}
 	switch e.Type {
 	case Invoke:
-		return e, s.invoke(&e, world)
+		return s.invoke(e, world)
 	case OK, Fail, Info:
-		return e, s.complete(e)
+		return s.complete(*e)
 	case Audit:
 		if e.Snapshot == nil || e.Quiescent == nil {
-			return e, s.fail("an audit needs a \"snapshot\" and \"quiescent\"")
+			return s.fail("an audit needs a \"snapshot\" and \"quiescent\"")
 		}
 	case Barrier:
-		return e, s.barrier(e)
+		return s.barrier(*e)
 	default:
-		return e, s.fail("unknown event type %q: expected invoke, ok, fail, info, audit, barrier or fault", e.Type)
+		return s.fail("unknown event type %q: expected invoke, ok, fail, info, audit, barrier or fault", e.Type)
 	}
-	return e, nil
+	return nil
 }
 
 func (s *Scanner) invoke(e *Event, world model.World) error {

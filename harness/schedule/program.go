@@ -75,6 +75,8 @@ func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave
 	if err != nil {
 		return nil, err
 	}
+	w.Keep() // Finish judges the history without reading it back
+	r.writer = w
 	// The clock is the step counter: the invoke of a call is stamped when
 	// its first step is granted (3k), completions in the pause after grant
 	// k get 3k+1, audits between two steps 3k+2.
@@ -98,6 +100,7 @@ type run struct {
 	world   int64
 	header  histories.Header
 	history bytes.Buffer
+	writer  *histories.Writer
 	rec     *record.Recorder
 	// answers are each client's calls with their answers so far, written
 	// by the client's goroutine before it reaches its next gate.
@@ -199,9 +202,9 @@ func (r *run) Finish(ctx context.Context, s *interleave.Schedule) (interleave.Ou
 	first, _ := json.Marshal(r.header)
 	rest := r.history.Bytes()[bytes.IndexByte(r.history.Bytes(), '\n'):]
 	history := append(first, rest...)
-	h, err := histories.Read(bytes.NewReader(history), "schedule")
+	h, err := r.writer.History(r.header, "schedule")
 	if err != nil {
-		return interleave.Outcome{}, fmt.Errorf("%w: the schedule's own history does not read back: %v", interleave.ErrInternal, err)
+		return interleave.Outcome{}, fmt.Errorf("%w: the schedule's own history is malformed: %v", interleave.ErrInternal, err)
 	}
 	verdict := histories.Check(h, histories.CheckOptions{})
 	return interleave.Outcome{Key: Outcome(h), Failed: len(verdict.Violated()) > 0,

@@ -1,0 +1,74 @@
+package schedule
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"jbcheck.dev/jbcheck/histories"
+)
+
+// TestSchedulesAreJudgedAsTheirFilesWouldBe: a schedule's history is judged
+// in memory, as written (histories.Writer.History), not read back. For
+// every schedule of explorations that reach members and balances, audits
+// between steps, a background worker, violations and faults, the verdict
+// and the outcome judged from the history's file are the ones judged in
+// memory.
+func TestSchedulesAreJudgedAsTheirFilesWouldBe(t *testing.T) {
+	cases := []struct {
+		variant, scenario, faults string
+		audits                    int
+	}{
+		{"locking", "c0: join(u0,g0) members(g0); c1: join(u1,g0) balance(g0)", "", 1},
+		{"join-check-then-insert", "c0: join(u0,g0); c1: join(u0,g0) members(g0)", "", 0},
+		{"async-watermark", "c0: deposit(u0,5) balance(u0); c1: balance(u0)", "", 1},
+		{"join-fee-outside-tx", "c0: join(u0,g0)", "crash", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.variant, func(t *testing.T) {
+			e := executor(t, tc.variant, true)
+			e.Audits = tc.audits
+			if tc.faults != "" {
+				e = faultyExecutor(t, tc.variant, tc.faults)
+			}
+			schedules, violating := 0, 0
+			visit := func(r *Result) {
+				schedules++
+				if len(r.Verdict.Violated()) > 0 {
+					violating++
+				}
+				h, err := histories.Read(bytes.NewReader(r.History), "schedule")
+				if err != nil {
+					t.Fatalf("the schedule's history does not read back: %v", err)
+				}
+				// Statuses, anomalies and what each finding says, where: which
+				// operation an L finding names first can differ between two
+				// checks of the very same history (porcupine's search).
+				if v := histories.Check(h, histories.CheckOptions{}); !reflect.DeepEqual(v.Statuses, r.Verdict.Statuses) ||
+					!reflect.DeepEqual(v.Anomalies, r.Verdict.Anomalies) || !reflect.DeepEqual(where(v), where(r.Verdict)) {
+					t.Errorf("schedule %v: judged from its file %+v, in memory %+v", r.Choices, v.Findings, r.Verdict.Findings)
+				}
+				if o := Outcome(h); o != r.Outcome {
+					t.Errorf("schedule %v: outcome from its file %q, in memory %q", r.Choices, o, r.Outcome)
+				}
+			}
+			_, err := Explore(context.Background(), []*Executor{e}, mustParse(t, tc.scenario, ""),
+				ExploreOptions{Strategy: Strategy{Name: "exhaustive"}, Max: 150, KeepGoing: true, Visit: visit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d schedules, %d violating, judged alike", schedules, violating)
+		})
+	}
+}
+
+// where is what each finding of v says is violated, and in which world.
+func where(v histories.Verdict) []string {
+	var out []string
+	for _, f := range v.Findings {
+		out = append(out, fmt.Sprintf("%s %s world %d", f.Guarantee, f.Status, f.World))
+	}
+	return out
+}
