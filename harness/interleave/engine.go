@@ -110,6 +110,9 @@ type Engine struct {
 	// incarnation is the server's (Config.Incarnation) when the engine's
 	// connections were checked last.
 	incarnation uint64
+	// oneLine is each statement text the transcript has shown, on one
+	// line (describe); schedules repeat the same statements.
+	oneLine map[string]string
 }
 
 // New connects the control connection.
@@ -130,7 +133,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting the control connection: %w", err)
 	}
-	e := &Engine{cfg: cfg, timer: newPrecise(), latency: 200 * time.Microsecond}
+	e := &Engine{cfg: cfg, timer: newPrecise(), latency: 200 * time.Microsecond, oneLine: map[string]string{}}
 	if cfg.Incarnation != nil {
 		e.incarnation = cfg.Incarnation()
 	}

@@ -194,8 +194,9 @@ func (s *scheduler) firstPoll() time.Duration {
 // awaitFor handles the next event, or reports errTimeout after d, or
 // errLogChanged when the server log grew first.
 func (s *scheduler) awaitFor(ctx context.Context, d time.Duration) error {
+	// Not disarmed after: the next arming, a step later, moves it, and the
+	// rare tick of a timer left armed is a "look again" (precise.arm).
 	fired := s.e.timer.arm(d)
-	defer s.e.timer.disarm()
 	select {
 	case ev := <-s.st.events:
 		return s.handle(ev)
@@ -395,12 +396,18 @@ func (s *scheduler) examined(ctx context.Context, w lockWait, waited time.Durati
 }
 
 // describe is a step's line in the transcript: its SQL on one line and its
-// arguments.
-func describe(ev event) string {
+// arguments. The SQL's line is made once per statement text (oneLine).
+func (e *Engine) describe(ev event) string {
 	if ev.label != "" {
 		return ev.label
 	}
-	sql := strings.Join(strings.Fields(ev.stmt.SQL), " ")
+	sql, ok := e.oneLine[ev.stmt.SQL]
+	if !ok {
+		sql = strings.Join(strings.Fields(ev.stmt.SQL), " ")
+		if len(e.oneLine) < maxOneLine {
+			e.oneLine[ev.stmt.SQL] = sql
+		}
+	}
 	var args []string
 	for _, a := range ev.stmt.Args {
 		if _, isMode := a.(pgx.QueryExecMode); !isMode { // pgx's own option, not a parameter
@@ -412,6 +419,10 @@ func describe(ev event) string {
 	}
 	return sql + "  [" + strings.Join(args, " ") + "]"
 }
+
+// maxOneLine bounds Engine.oneLine: a program that sends ever new SQL texts
+// (values spelled into them) gets no help from it, and no unbounded growth.
+const maxOneLine = 1024
 
 // describeError is an error's line, as isolationtester writes it: the
 // severity, two spaces, the primary message — and the SQLSTATE.

@@ -62,16 +62,6 @@ func (t *precise) arm(d time.Duration) <-chan struct{} {
 	return t.fired
 }
 
-// disarm stops the timer.
-func (t *precise) disarm() {
-	if t.slow != nil {
-		t.slow.Stop()
-	}
-	if t.fd >= 0 {
-		settime(t.fd, &itimerspec{})
-	}
-}
-
 func (t *precise) fire() {
 	select {
 	case t.fired <- struct{}{}:
