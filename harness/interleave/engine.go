@@ -110,6 +110,8 @@ type Engine struct {
 	// incarnation is the server's (Config.Incarnation) when the engine's
 	// connections were checked last.
 	incarnation uint64
+	// workers run the sessions' bodies.
+	workers *workers
 	// oneLine is each statement text the transcript has shown, on one
 	// line (describe); schedules repeat the same statements.
 	oneLine map[string]string
@@ -133,7 +135,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting the control connection: %w", err)
 	}
-	e := &Engine{cfg: cfg, timer: newPrecise(), latency: 200 * time.Microsecond, oneLine: map[string]string{}}
+	e := &Engine{cfg: cfg, timer: newPrecise(), latency: 200 * time.Microsecond, oneLine: map[string]string{}, workers: newWorkers()}
 	if cfg.Incarnation != nil {
 		e.incarnation = cfg.Incarnation()
 	}
@@ -175,6 +177,7 @@ func (e *Engine) Close() {
 		e.control.pg.Close(ctx)
 	}
 	e.timer.close()
+	e.workers.close()
 }
 
 // session returns session i's connection, connecting it on first use or

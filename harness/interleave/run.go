@@ -74,7 +74,7 @@ func (e *Engine) run(ctx context.Context, p Program, ch Chooser, speculate bool)
 		if roles[i].Background {
 			bodyCtx = backgroundCtx
 		}
-		wg.Go(func() {
+		e.workers.Go(&wg, func() {
 			var err error
 			defer func() {
 				if r := recover(); r != nil {
