@@ -157,12 +157,15 @@ func withDefaults(opts CheckOptions) CheckOptions {
 
 // explainIllegal names the operation porcupine could not place: among the
 // operations left out of the longest partial linearization, the one that
-// returned first.
+// returned first. Of several equally long ones, the smallest (compared as
+// lists of operation indices) is taken: porcupine's search does not list
+// them in the same order every time, and a counterexample must read the
+// same on every check.
 func explainIllegal(world int64, ops []porcupine.Operation, info porcupine.LinearizationInfo) Finding {
 	var longest []int
 	for _, partition := range info.PartialLinearizations() {
 		for _, lin := range partition {
-			if len(lin) > len(longest) {
+			if len(lin) > len(longest) || len(lin) == len(longest) && slices.Compare(lin, longest) < 0 {
 				longest = lin
 			}
 		}
