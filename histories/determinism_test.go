@@ -1,11 +1,9 @@
-package histories_test
+package histories
 
 import (
 	"path/filepath"
 	"reflect"
 	"testing"
-
-	"jbcheck.dev/jbcheck/histories"
 )
 
 // TestAVerdictIsTheSameEveryTime: checking a history again gives the same
@@ -14,17 +12,14 @@ import (
 // longest partial orders in. A counterexample must read the same on every
 // replay.
 func TestAVerdictIsTheSameEveryTime(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*bad*.jsonl")
-	corpus, _ := filepath.Glob("corpus/*.jsonl")
-	files = append(files, corpus...)
-	for _, file := range files {
-		h, err := histories.ReadFile(file)
+	for _, file := range historyFiles(t, "testdata/*bad*.jsonl", "corpus/*.jsonl") {
+		h, err := ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		first := histories.Check(h, histories.CheckOptions{})
+		first := Check(h, CheckOptions{})
 		for range 30 {
-			if again := histories.Check(h, histories.CheckOptions{}); !reflect.DeepEqual(again.Findings, first.Findings) {
+			if again := Check(h, CheckOptions{}); !reflect.DeepEqual(again.Findings, first.Findings) {
 				t.Errorf("%s: checked again:\n%+v\nfirst:\n%+v", filepath.Base(file), again.Findings, first.Findings)
 				break
 			}

@@ -1,15 +1,12 @@
-package histories_test
+package histories
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"testing"
 
-	"jbcheck.dev/jbcheck/histories"
 	"jbcheck.dev/jbcheck/model"
 )
 
@@ -19,40 +16,19 @@ import (
 // every field, every line number — so that a harness may judge the
 // history it just wrote without reading it back.
 func TestAWritersHistoryIsTheOneItsBytesRead(t *testing.T) {
-	files, _ := filepath.Glob("corpus/*.jsonl")
-	more, _ := filepath.Glob("testdata/*.jsonl")
-	files = append(files, more...)
-	if len(files) < 10 {
-		t.Fatalf("found %d histories to write again", len(files))
-	}
-	for _, file := range files {
+	for _, file := range historyFiles(t, "corpus/*.jsonl", "testdata/*.jsonl") {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			orig, err := histories.ReadFile(file)
+			orig, err := ReadFile(file)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var buf bytes.Buffer
-			w, err := histories.NewWriter(&buf, orig.Header)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.Keep()
+			w, buf := keepingWriter(t, orig.Header)
 			for _, e := range inFileOrder(orig) {
 				if err := w.Append(e); err != nil {
 					t.Fatal(err)
 				}
 			}
-			read, err := histories.Read(&buf, "written")
-			if err != nil {
-				t.Fatal(err)
-			}
-			kept, err := w.History(orig.Header, "written")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(kept, read) {
-				t.Errorf("the kept history differs from the one read back:\nkept: %+v\nread: %+v", kept, read)
-			}
+			assertKeptAsRead(t, w, buf, orig.Header)
 		})
 	}
 }
@@ -60,7 +36,7 @@ func TestAWritersHistoryIsTheOneItsBytesRead(t *testing.T) {
 // TestAnEmptyMemberListIsKeptAsItReadsBack: JSON leaves an empty member
 // list out of its line, so it reads back as none; the kept event too.
 func TestAnEmptyMemberListIsKeptAsItReadsBack(t *testing.T) {
-	orig, err := histories.ReadFile("testdata/join-2c-good.jsonl")
+	orig, err := ReadFile("testdata/join-2c-good.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,51 +44,72 @@ func TestAnEmptyMemberListIsKeptAsItReadsBack(t *testing.T) {
 	for id := range orig.Header.Worlds {
 		world = id
 	}
-	var buf bytes.Buffer
-	w, _ := histories.NewWriter(&buf, orig.Header)
-	w.Keep()
+	w, buf := keepingWriter(t, orig.Header)
 	in := model.Input{World: world, Op: model.OpMembers, Group: "g0"}
-	w.Append(histories.Event{Type: histories.Invoke, World: world, Op: in.Op, Input: &in, Time: 1})
-	w.Append(histories.Event{Type: histories.OK, World: world, Op: in.Op, Output: &model.Output{Members: []string{}}, Time: 2})
-	read, err := histories.Read(&buf, "written")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kept, err := w.History(orig.Header, "written")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(kept, read) {
-		t.Errorf("kept %+v, read back %+v", kept.Events[1].Output, read.Events[1].Output)
-	}
+	w.Append(Event{Type: Invoke, World: world, Op: in.Op, Input: &in, Time: 1})
+	w.Append(Event{Type: OK, World: world, Op: in.Op, Output: &model.Output{Members: []string{}}, Time: 2})
+	assertKeptAsRead(t, w, buf, orig.Header)
 }
 
 // TestAWritersHistoryIsCheckedAsItsBytesWouldBe: a completion with no
 // invoke before it is the same error from Writer.History as from Read,
 // naming the same line.
 func TestAWritersHistoryIsCheckedAsItsBytesWouldBe(t *testing.T) {
-	orig, err := histories.ReadFile("testdata/join-2c-good.jsonl")
+	orig, err := ReadFile("testdata/join-2c-good.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	w, _ := histories.NewWriter(&buf, orig.Header)
-	w.Keep()
-	events := inFileOrder(orig)
-	for _, e := range events[1:] { // the first invoke left out
+	w, buf := keepingWriter(t, orig.Header)
+	for _, e := range inFileOrder(orig)[1:] { // the first invoke left out
 		w.Append(e)
 	}
-	_, readErr := histories.Read(&buf, "written")
+	_, readErr := Read(buf, "written")
 	_, keptErr := w.History(orig.Header, "written")
-	var pe *histories.ParseError
+	var pe *ParseError
 	if !errors.As(keptErr, &pe) || readErr == nil || keptErr.Error() != readErr.Error() {
 		t.Errorf("Writer.History: %v\nRead:           %v", keptErr, readErr)
 	}
 }
 
-// inFileOrder is every event of h in the order of its lines.
-func inFileOrder(h *histories.History) []histories.Event {
-	all := slices.Concat(h.Events, h.Audits, h.Faults, h.Barriers)
-	slices.SortFunc(all, func(a, b histories.Event) int { return cmp.Compare(a.Line, b.Line) })
-	return all
+// keepingWriter is a Writer of header into a buffer, keeping its events.
+func keepingWriter(t *testing.T, header Header) (*Writer, *bytes.Buffer) {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Keep()
+	return w, &buf
+}
+
+// assertKeptAsRead fails unless w's kept history equals the one its bytes
+// read back.
+func assertKeptAsRead(t *testing.T, w *Writer, written *bytes.Buffer, header Header) {
+	t.Helper()
+	read, err := Read(written, "written")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := w.History(header, "written")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(kept, read) {
+		t.Errorf("the kept history differs from the one read back:\nkept: %+v\nread: %+v", kept, read)
+	}
+}
+
+// historyFiles are the files the patterns match, at least one each.
+func historyFiles(t *testing.T, patterns ...string) []string {
+	t.Helper()
+	var files []string
+	for _, p := range patterns {
+		matched, _ := filepath.Glob(p)
+		if len(matched) == 0 {
+			t.Fatalf("no history matches %s", p)
+		}
+		files = append(files, matched...)
+	}
+	return files
 }
