@@ -82,7 +82,6 @@ func newScheduler(e *Engine, p Program, run Run, roles []Role, conns []*conn, st
 		lastExamined: make([]time.Time, n), grantedAt: make([]time.Time, n), inOp: make([]bool, n), sinceAttempt: make([]int, n), restarts: make([]int, n),
 		parked: map[int]bool{}, current: -1, granted: -1, pause: map[int][]string{}}
 }
-
 func (s *scheduler) loop(ctx context.Context, stopBackground context.CancelFunc) error {
 	for {
 		if err := s.settle(ctx); err != nil {
@@ -163,7 +162,6 @@ func (s *scheduler) loop(ctx context.Context, stopBackground context.CancelFunc)
 		}
 	}
 }
-
 func (s *scheduler) foregroundDone() bool {
 	for i, r := range s.roles {
 		if !r.Background && s.status[i] != done {
@@ -172,7 +170,6 @@ func (s *scheduler) foregroundDone() bool {
 	}
 	return true
 }
-
 func (s *scheduler) backgroundNotDone() []int {
 	var left []int
 	for i, r := range s.roles {
@@ -187,7 +184,6 @@ func (s *scheduler) backgroundNotDone() []int {
 func (s *scheduler) inFlight() bool {
 	return slices.ContainsFunc(s.status, func(st status) bool { return st == blocked || st == inStatement })
 }
-
 func (s *scheduler) backgroundLeft() bool { return len(s.backgroundNotDone()) > 0 }
 
 func (s *scheduler) wake(sessions []int) {
@@ -218,7 +214,6 @@ func (s *scheduler) awaitServer(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
-
 func (s *scheduler) names(sessions []int) []string {
 	var out []string
 	for _, c := range sessions {
@@ -286,7 +281,6 @@ func (s *scheduler) fault(ctx context.Context, k int) error {
 	}
 	return s.e.ensureControl(ctx)
 }
-
 func (s *scheduler) handle(ev event) error {
 	c := ev.session
 	switch ev.kind {
@@ -356,48 +350,4 @@ func visible(ev event) bool {
 		return false
 	}
 	return !startsWithFold(ev.tag, "SELECT") && !startsWithFold(ev.tag, "FETCH")
-}
-
-// say adds a transcript line of session c to the current pause.
-func (s *scheduler) say(c int, text string) {
-	s.pause[c] = append(s.pause[c], fmt.Sprintf("        %s: %s", s.roles[c].Name, text))
-}
-
-// flushPause keeps the lines of the pause in isolationtester's order: the
-// session that just stepped first, then sessions in the order they began
-// waiting, then the rest — whatever order their goroutines reported in.
-func (s *scheduler) flushPause() {
-	if len(s.pause) == 0 {
-		return
-	}
-	order := make([]int, 0, len(s.pause))
-	for c := range s.pause {
-		order = append(order, c)
-	}
-	key := func(c int) (int, int) {
-		switch {
-		case c == s.granted:
-			return 0, c
-		case s.rank[c] > 0:
-			return 1, s.rank[c]
-		}
-		return 2, c
-	}
-	slices.SortFunc(order, func(a, b int) int {
-		ga, ka := key(a)
-		gb, kb := key(b)
-		if ga != gb {
-			return ga - gb
-		}
-		return ka - kb
-	})
-	for _, c := range order {
-		s.res.Transcript = append(s.res.Transcript, s.pause[c]...)
-	}
-	clear(s.pause)
-	for c := range s.rank {
-		if !s.waiting[c] {
-			s.rank[c] = 0
-		}
-	}
 }

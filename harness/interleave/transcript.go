@@ -1,0 +1,94 @@
+package interleave
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// say adds a transcript line of session c to the current pause.
+func (s *scheduler) say(c int, text string) {
+	s.pause[c] = append(s.pause[c], fmt.Sprintf("        %s: %s", s.roles[c].Name, text))
+}
+
+// flushPause keeps the lines of the pause in isolationtester's order: the
+// session that just stepped first, then sessions in the order they began
+// waiting, then the rest — whatever order their goroutines reported in.
+func (s *scheduler) flushPause() {
+	if len(s.pause) == 0 {
+		return
+	}
+	order := make([]int, 0, len(s.pause))
+	for c := range s.pause {
+		order = append(order, c)
+	}
+	key := func(c int) (int, int) {
+		switch {
+		case c == s.granted:
+			return 0, c
+		case s.rank[c] > 0:
+			return 1, s.rank[c]
+		}
+		return 2, c
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		ga, ka := key(a)
+		gb, kb := key(b)
+		if ga != gb {
+			return ga - gb
+		}
+		return ka - kb
+	})
+	for _, c := range order {
+		s.res.Transcript = append(s.res.Transcript, s.pause[c]...)
+	}
+	clear(s.pause)
+	for c := range s.rank {
+		if !s.waiting[c] {
+			s.rank[c] = 0
+		}
+	}
+}
+
+// describe is a step's line in the transcript: its SQL on one line and its
+// arguments. The SQL's line is made once per statement text (oneLine).
+func (e *Engine) describe(ev event) string {
+	if ev.label != "" {
+		return ev.label
+	}
+	sql, ok := e.oneLine[ev.stmt.SQL]
+	if !ok {
+		sql = strings.Join(strings.Fields(ev.stmt.SQL), " ")
+		if len(e.oneLine) < maxOneLine {
+			e.oneLine[ev.stmt.SQL] = sql
+		}
+	}
+	var args []string
+	for _, a := range ev.stmt.Args {
+		if _, isMode := a.(pgx.QueryExecMode); !isMode { // pgx's own option, not a parameter
+			args = append(args, fmt.Sprintf("$%d=%v", len(args)+1, a))
+		}
+	}
+	if len(args) == 0 {
+		return sql
+	}
+	return sql + "  [" + strings.Join(args, " ") + "]"
+}
+
+// maxOneLine bounds Engine.oneLine: a program that sends ever new SQL texts
+// (values spelled into them) gets no help from it, and no unbounded growth.
+const maxOneLine = 1024
+
+// describeError is an error's line, as isolationtester writes it: the
+// severity, two spaces, the primary message — and the SQLSTATE.
+func describeError(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return fmt.Sprintf("%s:  %s (SQLSTATE %s)", pgErr.Severity, pgErr.Message, pgErr.Code)
+	}
+	return "error: " + err.Error()
+}
