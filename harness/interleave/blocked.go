@@ -9,29 +9,70 @@ import (
 // LockWaitProbe tells whether a server process waits for a lock at this
 // instant, without a round trip: Config.LockWaits.
 type LockWaitProbe interface {
-	// LockWaiting reports whether backend pid waits for a lock; known is
-	// false when it cannot tell.
+	// LockWaiting reports whether backend pid says it waits for a lock
+	// (it may have been granted it a moment ago); known is false when it
+	// cannot tell.
 	LockWaiting(pid uint32) (waiting, known bool)
+	// LockQueued reports whether backend pid sleeps in a lock's wait
+	// queue, not granted, at this instant; known is false when it cannot
+	// tell.
+	LockQueued(pid uint32) (queued, known bool)
 }
 
 // maxPollDelay bounds the pause between two looks at a statement in flight.
 // Once the pauses have grown to it (about 10 ms in flight), the server is
-// asked whatever the process titles say.
+// asked whatever the processes say.
 const maxPollDelay = 4 * time.Millisecond
 
-// stillRunning reports that a statement in flight surely is not blocked —
-// its process says it waits for no lock (Config.LockWaits) — so that asking
-// the server would only hear "still running".
-func (s *scheduler) stillRunning(inFlight []int) bool {
-	if s.e.cfg.LockWaits == nil {
-		return false
+// look is what the sessions' processes say of the statements in flight.
+type look int
+
+const (
+	askServer    look = iota // they cannot tell: ask the server
+	stillRunning             // one of them runs (no lock wait, or one just granted): look again later
+	allQueued                // every one sleeps in a lock's wait queue
+)
+
+// lookAtProcesses reads the processes of the statements in flight
+// (Config.LockWaits). A process whose title says it waits for no lock runs.
+// One whose title says it waits may have been granted the lock a moment
+// ago: only for a program that promises it is self-contained
+// (Tuning.SelfContained) is a process asleep in the queue taken as the
+// server's answer — a wait on a session of the program, as
+// pg_isolation_test_session_is_blocked would say — and one awake as
+// still running; for others the server is asked.
+func (s *scheduler) lookAtProcesses(inFlight []int) look {
+	probe := s.e.cfg.LockWaits
+	if probe == nil {
+		return askServer
 	}
 	for _, c := range inFlight {
-		if waiting, known := s.e.cfg.LockWaits.LockWaiting(s.conns[c].pid); known && !waiting {
-			return true
+		if waiting, known := probe.LockWaiting(s.conns[c].pid); known && !waiting {
+			return stillRunning
 		}
 	}
-	return false
+	if !s.tuning.SelfContained || s.e.cfg.WaitLog == nil {
+		return askServer
+	}
+	for _, c := range inFlight {
+		switch queued, known := probe.LockQueued(s.conns[c].pid); {
+		case !known:
+			return askServer
+		case !queued:
+			return stillRunning
+		}
+	}
+	return allQueued
+}
+
+// queuedWaits are the waits of sessions whose processes sleep in lock
+// queues, as poll would give them with a WaitLog.
+func (s *scheduler) queuedWaits(inFlight []int) []lockWait {
+	waits := make([]lockWait, len(inFlight))
+	for i, c := range inFlight {
+		waits[i] = lockWait{session: c, since: s.grantedAt[c], waited: time.Since(s.grantedAt[c])}
+	}
+	return waits
 }
 
 // blockedSQL asks, in one round trip, which sessions wait for a lock (or a

@@ -42,6 +42,15 @@ type Tuning struct {
 	// statements cost the server more than most steps. Without the
 	// promise, every session is reset.
 	Stateless bool
+	// SelfContained promises that while a schedule runs, every lock a
+	// session may wait for is held, if by anyone, by a session of the
+	// program: its rows are its own, and no connection outside it takes
+	// locks on them. A session whose server process sleeps in a lock's
+	// wait queue (Config.LockWaits) then waits for another session, as
+	// the server would answer, and the engine does not ask it. Without
+	// the promise — an application with connections of its own, say —
+	// the server is asked whom every wait is for.
+	SelfContained bool
 }
 
 // Role is one session of a program.

@@ -103,13 +103,22 @@ func (s *scheduler) settleThawed(ctx context.Context) error {
 			}
 			delay = min(2*delay, maxPollDelay)
 		}
-		if delay < maxPollDelay && s.stillRunning(inFlight) {
+		look := askServer
+		if delay < maxPollDelay {
+			look = s.lookAtProcesses(inFlight)
+		}
+		if look == stillRunning {
 			polled = true // as the server would have answered, without asking it
 			continue
 		}
-		waits, err := s.poll(ctx, inFlight)
-		if err != nil {
-			return err
+		var waits []lockWait
+		if look == allQueued {
+			waits = s.queuedWaits(inFlight) // as the server would have answered
+		} else {
+			var err error
+			if waits, err = s.poll(ctx, inFlight); err != nil {
+				return err
+			}
 		}
 		polled = true
 		if waits == nil {

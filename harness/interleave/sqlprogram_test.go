@@ -47,8 +47,10 @@ func (p *sqlProgram) Roles() []interleave.Role {
 	return roles
 }
 
+// Tuning promises a self-contained program: nothing but its sessions
+// touches the tables of a test while it runs.
 func (p *sqlProgram) Tuning() interleave.Tuning {
-	return interleave.Tuning{Reduce: p.reduce, Stateless: p.stateless}
+	return interleave.Tuning{Reduce: p.reduce, Stateless: p.stateless, SelfContained: true}
 }
 
 func (p *sqlProgram) Start(ctx context.Context, s *interleave.Schedule) (interleave.Run, error) {

@@ -7,12 +7,14 @@ import (
 	"jbcheck.dev/jbcheck/harness/interleave"
 )
 
-// TestProcessTitlesChangeNoRun: an engine that reads its sessions' process
-// titles (Config.LockWaits) asks the server about a slow statement only
-// once the title says it waits for a lock, or once it has run for a while.
-// Every schedule of every edge case — a deferrable snapshot's wait, which
-// shows in no title, among them — must run exactly as on an engine that
-// asks the server each time.
+// TestProcessTitlesChangeNoRun: an engine that reads its sessions'
+// processes (Config.LockWaits) asks the server about a slow statement only
+// once its title says it waits for a lock, or once it has run for a while —
+// and, the program being self-contained, not even then while the process
+// sleeps in the lock's queue. Every schedule of every edge case — errors,
+// savepoints and advisory locks that release what another session waits
+// for, deadlocks, a deferrable snapshot's wait, which shows in no title —
+// must run exactly as on an engine that asks the server each time.
 func TestProcessTitlesChangeNoRun(t *testing.T) {
 	titles := engine(t, interleave.Config{StuckTimeout: 20 * time.Second})
 	asking := engine(t, interleave.Config{StuckTimeout: 20 * time.Second, LockWaits: noTitles{}})
@@ -29,3 +31,4 @@ func TestProcessTitlesChangeNoRun(t *testing.T) {
 type noTitles struct{}
 
 func (noTitles) LockWaiting(uint32) (waiting, known bool) { return false, false }
+func (noTitles) LockQueued(uint32) (queued, known bool)   { return false, false }

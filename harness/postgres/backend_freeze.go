@@ -17,9 +17,9 @@ import (
 // another process of the machine.
 type BackendFreezer struct {
 	s *Server
-	// titles are the open /proc/PID/cmdline files of LockWaiting.
-	mu     sync.Mutex
-	titles map[uint32]int
+	// files are the /proc files LockWaiting and LockQueued keep open.
+	mu    sync.Mutex
+	files map[procFile]int
 }
 
 // Backends is the freezer of the embedded cluster's backends; nil with a

@@ -8,9 +8,11 @@ import (
 )
 
 // TestLockWaitingReadsTheProcessTitle: a backend queued for a lock another
-// session holds is waiting; the holder, idle in its transaction, is not;
-// the waiter, once granted, is not; and a process that is no backend is
-// unknown.
+// session holds is waiting, and queued (asleep in the queue); the holder,
+// idle in its transaction — asleep too, but waiting for its client — is
+// neither; the waiter granted the lock while it could not run still says
+// it waits, but is not queued; once it has run, it is neither; and a
+// process that is no backend is unknown.
 func TestLockWaitingReadsTheProcessTitle(t *testing.T) {
 	s := startTest(t, Options{})
 	ctx := context.Background()
@@ -27,11 +29,17 @@ func TestLockWaitingReadsTheProcessTitle(t *testing.T) {
 	b := s.Backends()
 	defer b.Close()
 	state := func(pid uint32) string {
-		switch waiting, known := b.LockWaiting(pid); {
-		case !known:
+		waiting, known := b.LockWaiting(pid)
+		queued, queueKnown := b.LockQueued(pid)
+		switch {
+		case !known || !queueKnown:
 			return "unknown"
+		case waiting && queued:
+			return "queued"
 		case waiting:
 			return "waiting"
+		case queued:
+			return "queued without waiting"
 		}
 		return "not waiting"
 	}
@@ -56,11 +64,23 @@ func TestLockWaitingReadsTheProcessTitle(t *testing.T) {
 		_, err := waiter.Exec(ctx, "SELECT pg_advisory_xact_lock(1)")
 		done <- err
 	}()
-	eventually("the session queued for the lock", waiter.PgConn().PID(), "waiting")
+	eventually("the session queued for the lock", waiter.PgConn().PID(), "queued")
 	if got := state(holder.PgConn().PID()); got != "not waiting" {
 		t.Errorf("the holder while another waits: %s", got)
 	}
+	// The lag: a waiter granted its lock says " waiting" until it runs
+	// again. Stopped, it cannot run, so it is granted and still says so —
+	// and is not queued.
+	if err := b.Freeze(waiter.PgConn().PID()); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := holder.Exec(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(waiter.PgConn().PID()); got != "waiting" {
+		t.Errorf("the waiter granted the lock while stopped: %s, want waiting (the title lags), not queued", got)
+	}
+	if err := b.Thaw(waiter.PgConn().PID()); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {

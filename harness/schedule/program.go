@@ -45,8 +45,11 @@ func (p *program) Roles() []interleave.Role {
 // Tuning implements interleave.Program.
 func (p *program) Tuning() interleave.Tuning {
 	// The protocol's calls keep nothing in a session outside their
-	// transactions (protocol.TestCallsLeaveNoSessionState).
-	t := interleave.Tuning{Reduce: p.e.Reduce, Audits: p.e.Audits, Stateless: true}
+	// transactions (protocol.TestCallsLeaveNoSessionState). Its rows are
+	// the schedule's own world in the lane's own schema, and nothing but
+	// its sessions touches them while it runs — unless an application
+	// (a Driver) makes the calls with connections of its own.
+	t := interleave.Tuning{Reduce: p.e.Reduce, Audits: p.e.Audits, Stateless: true, SelfContained: p.e.driver == nil}
 	if p.e.faulty() {
 		t.Faults = p.e.maxFaults
 	}
