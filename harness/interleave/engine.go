@@ -61,11 +61,12 @@ type Config struct {
 	Freezer Freezer
 	// LockWaits, when set, tells without a round trip whether a session's
 	// server process waits for a lock (the embedded cluster reads its
-	// process title). A statement slow to answer is then asked about only
-	// once its process says it waits, or once it has run for a while (a
-	// wait that is no lock's shows in no title), instead of every time it
-	// takes longer than steps usually do. The server's answer alone still
-	// counts a session as blocked.
+	// process title and where the kernel has it asleep). A statement slow
+	// to answer is then asked about only once its process says it waits,
+	// or once it has run for a while (a wait that is no lock's shows in no
+	// title), instead of every time it takes longer than steps usually do;
+	// for a self-contained program (Tuning.SelfContained) a process asleep
+	// in a lock's queue counts as blocked without asking.
 	LockWaits LockWaitProbe
 	// Incarnation, when set, counts the server's restarts (a crash fault,
 	// on this engine's lane or another's): once it has changed, every
