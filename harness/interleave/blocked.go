@@ -6,17 +6,13 @@ import (
 	"time"
 )
 
-// LockWaitProbe tells whether a server process waits for a lock at this
+// LockWaitProbe tells what a server process shows of lock waits at this
 // instant, without a round trip: Config.LockWaits.
 type LockWaitProbe interface {
-	// LockWaiting reports whether backend pid says it waits for a lock
-	// (it may have been granted it a moment ago); known is false when it
-	// cannot tell.
-	LockWaiting(pid uint32) (waiting, known bool)
-	// LockQueued reports whether backend pid sleeps in a lock's wait
-	// queue, not granted, at this instant; known is false when it cannot
-	// tell.
-	LockQueued(pid uint32) (queued, known bool)
+	// LockWait reports whether backend pid says it waits for a lock (it
+	// may have been granted it a moment ago), and whether it sleeps in a
+	// lock's wait queue, not granted; known is false when it cannot tell.
+	LockWait(pid uint32) (waiting, queued, known bool)
 }
 
 // maxPollDelay bounds the pause between two looks at a statement in flight.
@@ -34,35 +30,28 @@ const (
 )
 
 // lookAtProcesses reads the processes of the statements in flight
-// (Config.LockWaits). A process whose title says it waits for no lock runs.
-// One whose title says it waits may have been granted the lock a moment
-// ago: only for a program that promises it is self-contained
-// (Tuning.SelfContained) is a process asleep in the queue taken as the
-// server's answer — a wait on a session of the program, as
-// pg_isolation_test_session_is_blocked would say — and one awake as
-// still running; for others the server is asked.
+// (Config.LockWaits). One that waits for no lock runs. Whom a queued one
+// waits for the process does not say: only for a program that promises it
+// is self-contained (Tuning.SelfContained) is it taken as the server's
+// answer — a wait on a session of the program, as
+// pg_isolation_test_session_is_blocked would say — and one that says it
+// waits but is awake as still running; for others the server is asked.
 func (s *scheduler) lookAtProcesses(inFlight []int) look {
 	probe := s.e.cfg.LockWaits
 	if probe == nil {
 		return askServer
 	}
+	trusted := s.tuning.SelfContained && s.e.cfg.WaitLog != nil // queuedWaits are poll's with a WaitLog
+	verdict := allQueued
 	for _, c := range inFlight {
-		if waiting, known := probe.LockWaiting(s.conns[c].pid); known && !waiting {
-			return stillRunning
+		switch waiting, queued, known := probe.LockWait(s.conns[c].pid); {
+		case known && (!waiting || trusted && !queued):
+			return stillRunning // no lock wait, or a waiter awake: granted, or about to sleep
+		case !known || !trusted:
+			verdict = askServer
 		}
 	}
-	if !s.tuning.SelfContained || s.e.cfg.WaitLog == nil {
-		return askServer
-	}
-	for _, c := range inFlight {
-		switch queued, known := probe.LockQueued(s.conns[c].pid); {
-		case !known:
-			return askServer
-		case !queued:
-			return stillRunning
-		}
-	}
-	return allQueued
+	return verdict
 }
 
 // queuedWaits are the waits of sessions whose processes sleep in lock

@@ -30,5 +30,4 @@ func TestProcessTitlesChangeNoRun(t *testing.T) {
 // server about every statement slow to answer, as on a server elsewhere.
 type noTitles struct{}
 
-func (noTitles) LockWaiting(uint32) (waiting, known bool) { return false, false }
-func (noTitles) LockQueued(uint32) (queued, known bool)   { return false, false }
+func (noTitles) LockWait(uint32) (waiting, queued, known bool) { return false, false, false }

@@ -17,7 +17,7 @@ import (
 // another process of the machine.
 type BackendFreezer struct {
 	s *Server
-	// files are the /proc files LockWaiting and LockQueued keep open.
+	// files are the /proc files LockWait keeps open.
 	mu    sync.Mutex
 	files map[procFile]int
 }

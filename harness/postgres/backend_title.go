@@ -6,50 +6,46 @@ import (
 	"syscall"
 )
 
-// LockWaiting reports whether backend pid waits for a heavyweight lock at
-// this instant, as its process title says: PostgreSQL appends " waiting"
-// to it for as long as the backend sleeps in a lock's wait queue. It costs
-// one read of /proc (the file is kept open per backend) and no round trip;
-// known is false when the title cannot be read or is no backend's (the
-// process is gone).
+// LockWait reads, without a round trip, what backend pid shows of lock
+// waits at this instant:
 //
-// The title knows nothing of who holds the lock, nor of waits that are no
-// lock's (a deferrable snapshot), and it lags: a waiter granted its lock
-// says " waiting" until it has run again. LockQueued tells the lag apart.
-func (f *BackendFreezer) LockWaiting(pid uint32) (waiting, known bool) {
+//   - its process title: PostgreSQL appends " waiting" to it for as long as
+//     the backend sleeps in a lock's wait queue (one read of /proc, the file
+//     kept open per backend). Without it, the backend waits for no lock.
+//   - where the kernel has it asleep (/proc/PID/wchan): a lock wait sleeps
+//     in epoll_wait (WaitLatch). The title lags: a waiter granted its lock
+//     says " waiting" until it has run again. But the process that
+//     releases a lock wakes its waiter — makes it runnable, asleep nowhere
+//     — before that process answers its own client, and once running, the
+//     waiter takes " waiting" off its title before it could sleep in
+//     epoll_wait again (for its client). So a title that says " waiting"
+//     before and after the kernel shows the backend asleep in epoll_wait
+//     is a wait in the queue, not granted: queued. One awake (granted,
+//     about to sleep, or woken by a signal) is waiting, not queued.
+//
+// Neither says who holds the lock, nor shows a wait that is no lock's (a
+// deferrable snapshot). known is false for a process that is gone, or no
+// backend.
+func (f *BackendFreezer) LockWait(pid uint32) (waiting, queued, known bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.titleWaiting(pid)
-}
-
-// LockQueued reports whether backend pid sleeps in a lock's wait queue,
-// not granted, at this instant: its title says " waiting" before and after
-// the kernel reports it asleep in epoll_wait (/proc/PID/wchan), which is
-// where a lock wait sleeps (WaitLatch). A waiter is granted its lock by
-// the process that releases it, which wakes it — makes it runnable, so
-// that it is asleep nowhere — before that process answers its own client;
-// once running, the waiter takes its " waiting" off the title before it
-// could sleep in epoll_wait again (to wait for its client). So a granted
-// waiter never passes for a queued one; a waiter that is running (about
-// to sleep, or woken by a signal) is not queued either: ask again.
-func (f *BackendFreezer) LockQueued(pid uint32) (queued, known bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if waiting, known := f.titleWaiting(pid); !known || !waiting {
-		return false, known
+	if waiting, known = f.titleWaiting(pid); !waiting {
+		return false, false, known
 	}
 	var buf [32]byte
 	n, ok := f.pread(pid, "wchan", buf[:])
 	if !ok {
-		return false, false
+		return false, false, false
 	}
 	if string(buf[:n]) != "do_epoll_wait" {
-		return false, true
+		return true, false, true
 	}
-	return f.titleWaiting(pid)
+	waiting, known = f.titleWaiting(pid) // not waiting: granted and run on meanwhile
+	return waiting, waiting, known
 }
 
-// titleWaiting is LockWaiting under f.mu.
+// titleWaiting reports whether pid's title says " waiting"; known is
+// false when it is gone or no backend. Under f.mu.
 func (f *BackendFreezer) titleWaiting(pid uint32) (waiting, known bool) {
 	var buf [256]byte
 	n, ok := f.pread(pid, "cmdline", buf[:])
@@ -102,7 +98,7 @@ func (f *BackendFreezer) forget(pid uint32) {
 	}
 }
 
-// Close closes the files LockWaiting and LockQueued keep open.
+// Close closes the files LockWait keeps open.
 func (f *BackendFreezer) Close() {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -7,13 +7,13 @@ import (
 	"time"
 )
 
-// TestLockWaitingReadsTheProcessTitle: a backend queued for a lock another
+// TestLockWaitReadsTheProcess: a backend queued for a lock another
 // session holds is waiting, and queued (asleep in the queue); the holder,
 // idle in its transaction — asleep too, but waiting for its client — is
 // neither; the waiter granted the lock while it could not run still says
 // it waits, but is not queued; once it has run, it is neither; and a
 // process that is no backend is unknown.
-func TestLockWaitingReadsTheProcessTitle(t *testing.T) {
+func TestLockWaitReadsTheProcess(t *testing.T) {
 	s := startTest(t, Options{})
 	ctx := context.Background()
 	holder, err := s.Connect(ctx)
@@ -29,17 +29,13 @@ func TestLockWaitingReadsTheProcessTitle(t *testing.T) {
 	b := s.Backends()
 	defer b.Close()
 	state := func(pid uint32) string {
-		waiting, known := b.LockWaiting(pid)
-		queued, queueKnown := b.LockQueued(pid)
-		switch {
-		case !known || !queueKnown:
+		switch waiting, queued, known := b.LockWait(pid); {
+		case !known:
 			return "unknown"
-		case waiting && queued:
+		case queued:
 			return "queued"
 		case waiting:
 			return "waiting"
-		case queued:
-			return "queued without waiting"
 		}
 		return "not waiting"
 	}

@@ -172,7 +172,7 @@ func (c *cluster) start(ctx context.Context) error {
 		// a run of a buggy, deadlock-prone variant crawl.
 		"-c", "deadlock_timeout=100ms",
 		// A backend waiting for a lock says so in its process title
-		// (BackendFreezer.LockWaiting): the engine reads it instead of
+		// (BackendFreezer.LockWait): the engine reads it instead of
 		// asking the server about every statement that is slow to answer.
 		"-c", "update_process_title=on",
 	)
