@@ -233,7 +233,7 @@ func (s *scheduler) grant(pick int) error {
 	k := s.st.step.Add(1)
 	s.idleWakes = 0
 	next := s.next[pick]
-	s.res.Transcript = append(s.res.Transcript, fmt.Sprintf("%4d  %s: %s", k, s.roles[pick].Name, s.e.describe(next)))
+	s.res.Transcript = append(s.res.Transcript, stepLine(k, s.roles[pick].Name, s.e.describe(next)))
 	s.status[pick] = inStatement
 	invisible := s.invisible(pick)
 	if !invisible {

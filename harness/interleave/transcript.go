@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -67,16 +68,63 @@ func (e *Engine) describe(ev event) string {
 			e.oneLine[ev.stmt.SQL] = sql
 		}
 	}
-	var args []string
+	var b strings.Builder
+	n := 0
 	for _, a := range ev.stmt.Args {
-		if _, isMode := a.(pgx.QueryExecMode); !isMode { // pgx's own option, not a parameter
-			args = append(args, fmt.Sprintf("$%d=%v", len(args)+1, a))
+		if _, isMode := a.(pgx.QueryExecMode); isMode { // pgx's own option, not a parameter
+			continue
 		}
+		if n++; n == 1 {
+			b.Grow(len(sql) + 16*len(ev.stmt.Args))
+			b.WriteString(sql)
+			b.WriteString("  [")
+		} else {
+			b.WriteByte(' ')
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+		b.WriteByte('=')
+		writeArg(&b, a)
 	}
-	if len(args) == 0 {
+	if n == 0 {
 		return sql
 	}
-	return sql + "  [" + strings.Join(args, " ") + "]"
+	b.WriteByte(']')
+	return b.String()
+}
+
+// writeArg writes a as fmt's %v does, without fmt for the common kinds: a
+// transcript line is made for every step.
+func writeArg(b *strings.Builder, a any) {
+	switch v := a.(type) {
+	case string:
+		b.WriteString(v)
+	case int64:
+		b.WriteString(strconv.FormatInt(v, 10))
+	case int:
+		b.WriteString(strconv.Itoa(v))
+	case int32:
+		b.WriteString(strconv.FormatInt(int64(v), 10))
+	default:
+		fmt.Fprint(b, v)
+	}
+}
+
+// stepLine is a granted step's transcript line: the step number right
+// aligned in four columns, as "%4d  %s: %s" would write it.
+func stepLine(k int64, session, step string) string {
+	num := strconv.FormatInt(k, 10)
+	var b strings.Builder
+	b.Grow(4 + 2 + len(session) + 2 + len(step))
+	for range 4 - len(num) {
+		b.WriteByte(' ')
+	}
+	b.WriteString(num)
+	b.WriteString("  ")
+	b.WriteString(session)
+	b.WriteString(": ")
+	b.WriteString(step)
+	return b.String()
 }
 
 // maxOneLine bounds Engine.oneLine: a program that sends ever new SQL texts
