@@ -11,10 +11,11 @@ import (
 )
 
 // TestAWritersHistoryIsTheOneItsBytesRead: every history of the corpus and
-// of testdata, written again through a Writer that keeps its events, gives
-// back from Writer.History exactly what reading the bytes written gives —
-// every field, every line number — so that a harness may judge the
-// history it just wrote without reading it back.
+// of testdata, made again by a memory writer, gives back from its Bytes
+// the very bytes a Writer writes, and from its History exactly what
+// reading those bytes gives — every field, every line number — so that a
+// harness may judge the history it just made without writing and reading
+// it back.
 func TestAWritersHistoryIsTheOneItsBytesRead(t *testing.T) {
 	for _, file := range historyFiles(t, "corpus/*.jsonl", "testdata/*.jsonl") {
 		t.Run(filepath.Base(file), func(t *testing.T) {
@@ -22,13 +23,11 @@ func TestAWritersHistoryIsTheOneItsBytesRead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			w, buf := keepingWriter(t, orig.Header)
+			w := keepingWriter(t, orig.Header)
 			for _, e := range inFileOrder(orig) {
-				if err := w.Append(e); err != nil {
-					t.Fatal(err)
-				}
+				w.Append(e)
 			}
-			assertKeptAsRead(t, w, buf, orig.Header)
+			assertKeptAsRead(t, w, orig.Header)
 		})
 	}
 }
@@ -44,11 +43,11 @@ func TestAnEmptyMemberListIsKeptAsItReadsBack(t *testing.T) {
 	for id := range orig.Header.Worlds {
 		world = id
 	}
-	w, buf := keepingWriter(t, orig.Header)
+	w := keepingWriter(t, orig.Header)
 	in := model.Input{World: world, Op: model.OpMembers, Group: "g0"}
 	w.Append(Event{Type: Invoke, World: world, Op: in.Op, Input: &in, Time: 1})
 	w.Append(Event{Type: OK, World: world, Op: in.Op, Output: &model.Output{Members: []string{}}, Time: 2})
-	assertKeptAsRead(t, w, buf, orig.Header)
+	assertKeptAsRead(t, w, orig.Header)
 }
 
 // TestAWritersHistoryIsCheckedAsItsBytesWouldBe: a completion with no
@@ -59,39 +58,52 @@ func TestAWritersHistoryIsCheckedAsItsBytesWouldBe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, buf := keepingWriter(t, orig.Header)
+	w := keepingWriter(t, orig.Header)
 	for _, e := range inFileOrder(orig)[1:] { // the first invoke left out
 		w.Append(e)
 	}
-	_, readErr := Read(buf, "written")
-	_, keptErr := w.History(orig.Header, "written")
+	_, readErr := Read(&w.written, "written")
+	_, keptErr := w.memory.History(orig.Header, "written")
 	var pe *ParseError
 	if !errors.As(keptErr, &pe) || readErr == nil || keptErr.Error() != readErr.Error() {
 		t.Errorf("Writer.History: %v\nRead:           %v", keptErr, readErr)
 	}
 }
 
-// keepingWriter is a Writer of header into a buffer, keeping its events.
-func keepingWriter(t *testing.T, header Header) (*Writer, *bytes.Buffer) {
-	t.Helper()
-	var buf bytes.Buffer
-	w, err := NewWriter(&buf, header)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Keep()
-	return w, &buf
+// writers is one history written twice: into a buffer, and by a memory
+// writer.
+type writers struct {
+	stream, memory *Writer
+	written        bytes.Buffer
 }
 
-// assertKeptAsRead fails unless w's kept history equals the one its bytes
-// read back.
-func assertKeptAsRead(t *testing.T, w *Writer, written *bytes.Buffer, header Header) {
+func keepingWriter(t *testing.T, header Header) *writers {
 	t.Helper()
-	read, err := Read(written, "written")
+	w := &writers{memory: NewMemoryWriter()}
+	var err error
+	if w.stream, err = NewWriter(&w.written, header); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *writers) Append(e Event) {
+	w.stream.Append(e)
+	w.memory.Append(e)
+}
+
+// assertKeptAsRead fails unless the memory writer's bytes are the ones
+// written, and its history the one they read back.
+func assertKeptAsRead(t *testing.T, w *writers, header Header) {
+	t.Helper()
+	if made, err := w.memory.Bytes(header); err != nil || !bytes.Equal(made, w.written.Bytes()) {
+		t.Errorf("the memory writer's bytes differ from the ones written (%v):\nmade:    %s\nwritten: %s", err, made, w.written.Bytes())
+	}
+	read, err := Read(bytes.NewReader(w.written.Bytes()), "written")
 	if err != nil {
 		t.Fatal(err)
 	}
-	kept, err := w.History(header, "written")
+	kept, err := w.memory.History(header, "written")
 	if err != nil {
 		t.Fatal(err)
 	}

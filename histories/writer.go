@@ -13,13 +13,13 @@ import (
 // the underlying writer in a single Write call, so with an *os.File every
 // event is in the operating system's hands as soon as Append returns: a
 // harness that dies leaves a history that is complete up to its last event.
-// A Writer is safe for concurrent use.
+// A memory writer (NewMemoryWriter) writes nothing and keeps the events
+// instead. A Writer is safe for concurrent use.
 type Writer struct {
 	mu  sync.Mutex
 	w   io.Writer
 	err error
-	// kept, with Keep, are the events written, as they were written.
-	keep bool
+	// kept are a memory writer's events (w nil), as Append gave them.
 	kept []Event
 }
 
@@ -27,21 +27,54 @@ type Writer struct {
 // events. Format and Version are filled in, and any password in Command is
 // masked: a history is meant to be attached to bug reports.
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
-	h.Format, h.Version = Format, Version
-	h.Command = redact.String(h.Command)
 	hw := &Writer{w: w}
-	if err := hw.writeLine(h, false); err != nil {
+	if err := hw.writeLine(stamped(h), false); err != nil {
 		return nil, err
 	}
 	return hw, nil
 }
 
-// Keep makes the Writer keep every event it writes from now on, so that
-// History can give them back without reading the history again.
-func (hw *Writer) Keep() {
+// NewMemoryWriter returns a Writer that writes nothing and keeps every
+// event: History gives the history as reading it would, and Bytes the
+// lines NewWriter would have written — made only when asked for, so a
+// harness that judges its histories in memory encodes only those it keeps.
+func NewMemoryWriter() *Writer { return &Writer{} }
+
+// stamped is h as a Writer writes it: Format and Version filled in, any
+// password in Command masked.
+func stamped(h Header) Header {
+	h.Format, h.Version = Format, Version
+	h.Command = redact.String(h.Command)
+	return h
+}
+
+// Bytes is, for a memory writer, the history NewWriter(w, h) would have
+// written to w with the same events.
+func (hw *Writer) Bytes(h Header) ([]byte, error) {
 	hw.mu.Lock()
 	defer hw.mu.Unlock()
-	hw.keep = true
+	var buf []byte
+	for i := -1; i < len(hw.kept); i++ {
+		var v any = stamped(h)
+		if i >= 0 {
+			v = hw.kept[i]
+		}
+		line, err := encodeLine(v)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, line...)
+	}
+	return buf, nil
+}
+
+// encodeLine is one line of a history.
+func encodeLine(v any) ([]byte, error) {
+	line, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding a history line: %w", err)
+	}
+	return append(line, '\n'), nil
 }
 
 // Append writes one event. After a write error every Append returns it.
@@ -56,11 +89,18 @@ func (hw *Writer) Append(e Event) error {
 }
 
 func (hw *Writer) writeLine(v any, event bool) error {
-	line, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encoding a history line: %w", err)
+	if hw.w == nil { // a memory writer: lines are made when asked for (Bytes)
+		hw.mu.Lock()
+		defer hw.mu.Unlock()
+		if event {
+			hw.kept = append(hw.kept, v.(Event)) // its input is Append's copy
+		}
+		return nil
 	}
-	line = append(line, '\n')
+	line, err := encodeLine(v)
+	if err != nil {
+		return err
+	}
 	hw.mu.Lock()
 	defer hw.mu.Unlock()
 	if hw.err != nil {
@@ -68,9 +108,6 @@ func (hw *Writer) writeLine(v any, event bool) error {
 	}
 	if _, err := hw.w.Write(line); err != nil {
 		hw.err = fmt.Errorf("writing the history: %w", err)
-	}
-	if hw.keep && event && hw.err == nil {
-		hw.kept = append(hw.kept, v.(Event)) // its input is Append's copy
 	}
 	return hw.err
 }
@@ -91,11 +128,11 @@ func asRead(e Event) Event {
 	return e
 }
 
-// History is what the Writer wrote since Keep, with header as its first
-// line, as Read would give it back from the bytes written: checked the
-// same way, events numbered by line (file names the history in errors).
-// It is for a harness that judges a history it has just written in
-// memory: reading it back would decode every line again
+// History is, for a memory writer, its history with header as its first
+// line, as Read would give it back from its Bytes: checked the same way,
+// events numbered by line (file names the history in errors). It is for a
+// harness that judges a history it has just made in memory: writing and
+// reading it back would encode and decode every line
 // (TestAWritersHistoryIsTheOneItsBytesRead).
 func (hw *Writer) History(header Header, file string) (*History, error) {
 	hw.mu.Lock()

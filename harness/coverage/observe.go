@@ -1,7 +1,6 @@
 package coverage
 
 import (
-	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -148,15 +147,4 @@ func parseTranscript(lines []string) (map[int64]string, []Span) {
 		}
 	}
 	return steps, rounds
-}
-
-// ObserveSchedule is Observe of a schedule-mode run from its history as
-// written and its transcript. A history that does not read reached nothing
-// (the run's own check reads it first and fails on it).
-func ObserveSchedule(history []byte, transcript []string) Set {
-	h, err := histories.Read(bytes.NewReader(history), "schedule")
-	if err != nil {
-		return Set{}
-	}
-	return Observe(h, transcript, nil)
 }

@@ -1,7 +1,6 @@
 package hunt
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 
@@ -14,16 +13,13 @@ import (
 // keep records a shrunk counterexample as the hunt's result and, with
 // Out, writes its history, transcript, picture and bug report there.
 func (h *hunter) keep(c *Counterexample) error {
-	hist, err := histories.Read(bytes.NewReader(c.Result.History), "counterexample")
-	if err != nil {
-		return err
-	}
 	if h.o.Out != "" {
+		var err error
 		if c.Files, err = schedule.WriteEvidence(h.o.Out, c.Result); err != nil {
 			return err
 		}
 	}
-	return h.report(c, hist, c.Result.Verdict, c.Result.Transcript)
+	return h.report(c, c.Result.History, c.Result.Verdict, c.Result.Transcript)
 }
 
 // report records c as the hunt's result and, with Out, writes its bug

@@ -210,7 +210,7 @@ func (h *hunter) observe(sc model.Scenario, res *schedule.Result) {
 		h.violated = time.Since(h.start)
 	}
 	h.drawn[sc.String()+" | "+sc.World.String()] = sc
-	h.res.Coverage.Add(coverage.ObserveSchedule(res.History, res.Transcript))
+	h.res.Coverage.Add(coverage.Observe(res.History, res.Transcript, nil))
 }
 
 // Line is the one-line account of a hunt: the violation, or what held.

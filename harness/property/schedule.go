@@ -1,7 +1,6 @@
 package property
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -276,11 +275,7 @@ func faults(menu []fault.Fault, often bool) *rapid.Generator[fault.Fault] {
 
 // recordedAs sets e up as res's history says it ran.
 func recordedAs(e *schedule.Executor, res *schedule.Result) error {
-	h, err := histories.Read(bytes.NewReader(res.History), "counterexample")
-	if err != nil {
-		return err
-	}
-	_, recorded, err := histories.ScenarioOf(h, "counterexample")
+	_, recorded, err := histories.ScenarioOf(res.History, "counterexample")
 	if err != nil {
 		return err
 	}

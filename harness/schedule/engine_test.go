@@ -9,7 +9,6 @@ import (
 
 	"jbcheck.dev/jbcheck/harness/interleave"
 	_ "jbcheck.dev/jbcheck/harness/protocol/testvariants"
-	"jbcheck.dev/jbcheck/histories"
 	"jbcheck.dev/jbcheck/model"
 )
 
@@ -30,10 +29,7 @@ func TestAnOperationThatRunsNoStatementIsAStep(t *testing.T) {
 	if !strings.Contains(transcriptOf(rep.Violation), "(an operation that runs no statement)") {
 		t.Errorf("the cache hit is not a step of its own:\n%s", transcriptOf(rep.Violation))
 	}
-	h, err := histories.Read(bytes.NewReader(rep.Violation.History), "cached.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := readFile(t, rep.Violation)
 	for range 20 {
 		choices := interleave.Replay(rep.Violation.Choices)
 		res, err := e.Run(context.Background(), sc, &choices)
@@ -126,8 +122,8 @@ func TestTheDeadlockVictimFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(res.History, []byte(`"type":"fail"`)) || !bytes.Contains(res.History, []byte("40P01")) {
-		t.Errorf("the victim is not a failed call with 40P01:\n%s\n%s", res.History, transcriptOf(res))
+	if file, _ := res.File(); !bytes.Contains(file, []byte(`"type":"fail"`)) || !bytes.Contains(file, []byte("40P01")) {
+		t.Errorf("the victim is not a failed call with 40P01:\n%s\n%s", file, transcriptOf(res))
 	}
 	t.Logf("%d schedules, %d outcomes with a deadlock", rep.Explored, deadlocks)
 }

@@ -1,7 +1,6 @@
 package schedule
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,16 +21,16 @@ func WriteFiles(files histories.Files, res *Result) (histories.Files, error) {
 	if err := os.MkdirAll(filepath.Dir(files.History), 0o755); err != nil {
 		return files, err
 	}
-	if err := os.WriteFile(files.History, res.History, 0o644); err != nil {
+	history, err := res.File()
+	if err != nil {
+		return files, err
+	}
+	if err := os.WriteFile(files.History, history, 0o644); err != nil {
 		return files, err
 	}
 	if err := os.WriteFile(files.Transcript, []byte(strings.Join(res.Transcript, "\n")+"\n"), 0o644); err != nil {
 		return files, err
 	}
-	h, err := histories.Read(bytes.NewReader(res.History), files.History)
-	if err != nil {
-		return files, err
-	}
-	files.Picture, err = histories.WritePictureFile(files.Picture, h, res.Verdict)
+	files.Picture, err = histories.WritePictureFile(files.Picture, res.History, res.Verdict)
 	return files, err
 }

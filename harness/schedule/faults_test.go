@@ -1,14 +1,12 @@
 package schedule
 
 import (
-	"bytes"
 	"context"
 	"slices"
 	"testing"
 
 	"jbcheck.dev/jbcheck/harness/fault"
 	"jbcheck.dev/jbcheck/harness/interleave"
-	"jbcheck.dev/jbcheck/histories"
 	"jbcheck.dev/jbcheck/model"
 )
 
@@ -60,10 +58,7 @@ func TestFaultsFindWhatOnlyFaultsCanFind(t *testing.T) {
 			if rep.Violation == nil || !slices.Contains(rep.Violation.Verdict.Violated(), tt.want) {
 				t.Fatalf("%d schedules with %s, no violation of %s", rep.Explored, tt.faults, tt.want)
 			}
-			h, err := histories.Read(bytes.NewReader(rep.Violation.History), "faulty.jsonl")
-			if err != nil {
-				t.Fatal(err)
-			}
+			h := readFile(t, rep.Violation)
 			if len(h.Faults) != 1 {
 				t.Errorf("the counterexample records %d faults, want 1", len(h.Faults))
 			}

@@ -10,11 +10,12 @@ import (
 )
 
 // TestSchedulesAreJudgedAsTheirFilesWouldBe: a schedule's history is judged
-// in memory, as written (histories.Writer.History), not read back. For
-// every schedule of explorations that reach members and balances, audits
-// between steps, a background worker, violations and faults, the verdict
-// and the outcome judged from the history's file are the ones judged in
-// memory.
+// in memory, as written (histories.Writer.History), not read back, and its
+// file is made only when asked for (Result.File). For every schedule of
+// explorations that reach members and balances, audits between steps, a
+// background worker, violations and faults, the file reads back as
+// Result.History, and the verdict and the outcome judged from it are the
+// ones judged in memory.
 func TestSchedulesAreJudgedAsTheirFilesWouldBe(t *testing.T) {
 	cases := []struct {
 		variant, scenario, faults string
@@ -38,9 +39,9 @@ func TestSchedulesAreJudgedAsTheirFilesWouldBe(t *testing.T) {
 				if len(r.Verdict.Violated()) > 0 {
 					violating++
 				}
-				h, err := histories.Read(bytes.NewReader(r.History), "schedule")
-				if err != nil {
-					t.Fatalf("the schedule's history does not read back: %v", err)
+				h := readFile(t, r)
+				if !reflect.DeepEqual(h, r.History) {
+					t.Errorf("schedule %v: its file reads back as another history than Result.History", r.Choices)
 				}
 				if v := histories.Check(h, histories.CheckOptions{}); !reflect.DeepEqual(v.Statuses, r.Verdict.Statuses) ||
 					!reflect.DeepEqual(v.Findings, r.Verdict.Findings) || !reflect.DeepEqual(v.Anomalies, r.Verdict.Anomalies) {
@@ -58,4 +59,18 @@ func TestSchedulesAreJudgedAsTheirFilesWouldBe(t *testing.T) {
 			t.Logf("%d schedules, %d violating, judged alike", schedules, violating)
 		})
 	}
+}
+
+// readFile reads back the history file of r.
+func readFile(t testing.TB, r *Result) *histories.History {
+	t.Helper()
+	file, err := r.File()
+	if err != nil {
+		t.Fatalf("the schedule's history file: %v", err)
+	}
+	h, err := histories.Read(bytes.NewReader(file), "schedule")
+	if err != nil {
+		t.Fatalf("the schedule's history does not read back: %v", err)
+	}
+	return h
 }

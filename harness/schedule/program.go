@@ -1,7 +1,6 @@
 package schedule
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -74,11 +73,9 @@ func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave
 	r.header = histories.Header{Format: histories.Format, Version: histories.Version, Variant: p.e.Name(),
 		Mode: histories.ModeSchedule, Scenario: scenario, Worlds: map[int64]model.World{world: p.sc.World},
 		Postgres: p.e.server.Version(), Command: p.e.Command, Started: time.Now().UTC(), Lagging: p.e.background()}
-	w, err := histories.NewWriter(&r.history, r.header)
-	if err != nil {
-		return nil, err
-	}
-	w.Keep() // Finish judges the history without reading it back
+	// Finish judges the history in memory; its lines are made only for a
+	// schedule whose file is asked for (Result.File).
+	w := histories.NewMemoryWriter()
 	r.writer = w
 	// The clock is the step counter: the invoke of a call is stamped when
 	// its first step is granted (3k), completions in the pause after grant
@@ -98,13 +95,12 @@ func (p *program) Start(ctx context.Context, s *interleave.Schedule) (interleave
 
 // run is one schedule of the program.
 type run struct {
-	p       *program
-	sch     *interleave.Schedule
-	world   int64
-	header  histories.Header
-	history bytes.Buffer
-	writer  *histories.Writer
-	rec     *record.Recorder
+	p      *program
+	sch    *interleave.Schedule
+	world  int64
+	header histories.Header
+	writer *histories.Writer
+	rec    *record.Recorder
 	// answers are each client's calls with their answers so far, written
 	// by the client's goroutine before it reaches its next gate.
 	answers [][]string
@@ -200,22 +196,23 @@ func (r *run) Finish(ctx context.Context, s *interleave.Schedule) (interleave.Ou
 	if err := r.rec.Audit(r.world, read, true); err != nil {
 		return interleave.Outcome{}, err
 	}
-	// The choices are known only now: the header is written again with them.
+	// The choices are known only now: the header carries them.
 	r.header.Schedule = s.Choices()
-	first, _ := json.Marshal(r.header)
-	rest := r.history.Bytes()[bytes.IndexByte(r.history.Bytes(), '\n'):]
-	history := append(first, rest...)
 	h, err := r.writer.History(r.header, "schedule")
 	if err != nil {
 		return interleave.Outcome{}, fmt.Errorf("%w: the schedule's own history is malformed: %v", interleave.ErrInternal, err)
 	}
 	verdict := histories.Check(h, histories.CheckOptions{})
 	return interleave.Outcome{Key: Outcome(h), Failed: len(verdict.Violated()) > 0,
-		Evidence: &evidence{history: history, verdict: verdict}}, nil
+		Evidence: &evidence{history: h, writer: r.writer, header: r.header, verdict: verdict}}, nil
 }
 
-// evidence is what a schedule leaves for its Result.
+// evidence is what a schedule leaves for its Result: its history as judged
+// (as reading its file gives it back), what makes the file, and the
+// verdict.
 type evidence struct {
-	history []byte
+	history *histories.History
+	writer  *histories.Writer
+	header  histories.Header
 	verdict histories.Verdict
 }

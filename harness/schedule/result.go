@@ -15,14 +15,16 @@ import (
 )
 
 // Result is one schedule's run: the engine's record of it (choices,
-// points, transcript) with the history it wrote and its verdict.
+// points, transcript) with its history and its verdict.
 type Result struct {
 	*interleave.Result
-	History []byte
+	// History is the schedule's history as its file reads back (File).
+	History *histories.History
 	Verdict histories.Verdict
 	// Outcome is every client's calls and answers and the final audit:
 	// equal outcomes mean equal runs, world ids aside.
 	Outcome string
+	ev      *evidence
 }
 
 func resultOf(r *interleave.Result) *Result {
@@ -30,8 +32,11 @@ func resultOf(r *interleave.Result) *Result {
 		return nil
 	}
 	ev := r.Outcome.Evidence.(*evidence)
-	return &Result{Result: r, History: ev.history, Verdict: ev.verdict, Outcome: r.Outcome.Key}
+	return &Result{Result: r, History: ev.history, Verdict: ev.verdict, Outcome: r.Outcome.Key, ev: ev}
 }
+
+// File is the schedule's history file, history.jsonl's bytes.
+func (r *Result) File() ([]byte, error) { return r.ev.writer.Bytes(r.ev.header) }
 
 // Run runs scenario sc under the choices of ch in a fresh world.
 func (e *Executor) Run(ctx context.Context, sc model.Scenario, ch interleave.Chooser) (*Result, error) {

@@ -85,10 +85,7 @@ func TestShrinkALostUpdateFromStress(t *testing.T) {
 	if len(got.Scenario.Clients) > 2 || calls > 4 {
 		t.Errorf("shrunk to %s: want at most 2 clients and 4 calls", got.Scenario)
 	}
-	back, err := histories.Read(bytes.NewReader(got.Result.History), "shrunk.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := fileOf(t, got.Result, "shrunk.jsonl")
 	again := histories.Check(back, histories.CheckOptions{}).Violated()
 	if !containsAny(again, want) {
 		t.Errorf("the shrunk history violates %v, not one of %v", again, want)
@@ -111,10 +108,7 @@ func TestShrinkAPaddedScheduleHistory(t *testing.T) {
 	if err != nil || rep.Violation == nil {
 		t.Fatalf("the padded scenario did not fail: %v", err)
 	}
-	h, err := histories.Read(bytes.NewReader(rep.Violation.History), "padded.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := fileOf(t, rep.Violation, "padded.jsonl")
 	got, err := shrink.Shrink(context.Background(), execs, h, "padded.jsonl", shrink.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -188,4 +182,18 @@ func TestShrinkAMidFlightViolationFromStress(t *testing.T) {
 	if len(got.Scenario.Clients) > 2 || !slices.Contains(got.Result.Verdict.Violated(), model.Conservation) {
 		t.Errorf("shrunk to %s violating %v: want at most 2 clients and I4", got.Scenario, got.Result.Verdict.Violated())
 	}
+}
+
+// fileOf reads back the history file of a schedule-mode run, as name.
+func fileOf(t *testing.T, res *schedule.Result, name string) *histories.History {
+	t.Helper()
+	file, err := res.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := histories.Read(bytes.NewReader(file), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

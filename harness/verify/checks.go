@@ -43,7 +43,7 @@ func (r *runner) property(ctx context.Context, v protocol.Variant, execs []*sche
 	var cov coverage.Table
 	defer func() { r.cover(v, "property", cov) }()
 	search := property.Search{Scenarios: r.o.Scenarios, Observe: func(sc model.Scenario, res *schedule.Result) {
-		cov.Add(coverage.ObserveSchedule(res.History, res.Transcript))
+		cov.Add(coverage.Observe(res.History, res.Transcript, nil))
 		cov.Reach(coverage.Reachable([]model.Scenario{sc}, worker))
 	}}
 	caught, err := search.Catch(ctx, execs[0], r.o.Seed, 1, checks, func(n int) { r.o.Progress.advance(int64(n)) })
@@ -277,11 +277,7 @@ func (r *runner) keep(c *report.Check, name string, res *schedule.Result) error 
 	if err != nil {
 		return err
 	}
-	h, err := histories.Read(bytes.NewReader(res.History), files.History)
-	if err != nil {
-		return err
-	}
-	return r.writeBugReport(c, report.Counterexample{History: h, Verdict: res.Verdict, Files: files, Transcript: res.Transcript})
+	return r.writeBugReport(c, report.Counterexample{History: res.History, Verdict: res.Verdict, Files: files, Transcript: res.Transcript})
 }
 
 // writeBugReport writes bug-report.md beside the counterexample's history
