@@ -3,8 +3,9 @@
 // connection — one SQL statement at a time, so that a run is a pure function
 // of (program, schedule).
 //
-// Every statement a session sends stops at a gate (a pgx QueryTracer) until
-// the engine grants it. After each grant the engine waits until every
+// Every request a session sends through pgx — a statement, a batch, a COPY
+// FROM, a Prepare — stops at a gate (pgx's tracers) until the engine grants
+// it. After each grant the engine waits until every
 // session is settled: at its next gate, asleep, finished, or blocked on a
 // lock, which it asks the server the way PostgreSQL's isolationtester does
 // (pg_isolation_test_session_is_blocked). A schedule is the list of choices

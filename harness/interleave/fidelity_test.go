@@ -12,15 +12,23 @@ import (
 
 const table = `DROP TABLE IF EXISTS t; CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 0), (2, 0)`
 
-// fidelityCases are the edges where an engine that guesses from SQL text
-// goes wrong: each with a schedule that reaches the edge, and the lines its
-// transcript must show.
-var fidelityCases = []struct {
+// fidelityCase is one edge case: sessions, a schedule that reaches the
+// edge, and the lines its transcript must show.
+type fidelityCase struct {
 	name     string
 	sessions [][]string
 	choices  []int
 	want     []string // transcript lines that must appear, in this order
-}{
+	// pgxAPI: the case sends requests through pgx's API (a batch, a COPY
+	// of Go values, a Prepare), which a relay's application sends as it
+	// will: External sessions forward SQL text.
+	pgxAPI bool
+}
+
+// fidelityCases are the edges where an engine that guesses from SQL text
+// goes wrong: each with a schedule that reaches the edge, and the lines its
+// transcript must show.
+var fidelityCases = []fidelityCase{
 	{
 		name: "an error inside a transaction releases its locks at once",
 		sessions: [][]string{
@@ -67,6 +75,41 @@ var fidelityCases = []struct {
 		},
 		choices: []int{0, 0, 1},
 		want:    []string{"s2: <waiting ...>", "s1: COMMIT", "s2: <... completed>"},
+	},
+	{
+		// Every kind of request pgx sends stops at the gate: a batch is
+		// one step, and so are a COPY FROM and a statement prepared on
+		// its own (parsing takes the table's lock).
+		pgxAPI: true,
+		name:   "a batch is one step, and waits as one",
+		sessions: [][]string{
+			{"BEGIN", "UPDATE t SET v = 1 WHERE id = 1", "COMMIT"},
+			{"batch: UPDATE t SET v = 2 WHERE id = 1; SELECT v FROM t WHERE id = 1"},
+		},
+		choices: []int{0, 0, 1},
+		want: []string{"s2: UPDATE t SET v = 2 WHERE id = 1; SELECT v FROM t WHERE id = 1", "s2: <waiting ...>",
+			"s1: COMMIT", "s2: <... completed>", "s2: UPDATE 1, SELECT 1"},
+	},
+	{
+		pgxAPI: true,
+		name:   "a COPY FROM waits for the table's lock",
+		sessions: [][]string{
+			{"BEGIN", "LOCK TABLE t IN SHARE MODE", "COMMIT"},
+			{"copy t: 4 0"},
+		},
+		choices: []int{0, 0, 1},
+		want:    []string{`s2: COPY "t" ("id", "v") FROM STDIN`, "s2: <waiting ...>", "s1: COMMIT", "s2: <... completed>", "s2: COPY 1"},
+	},
+	{
+		pgxAPI: true,
+		name:   "a statement prepared on its own waits behind LOCK TABLE",
+		sessions: [][]string{
+			{"BEGIN", "LOCK TABLE t IN ACCESS EXCLUSIVE MODE", "COMMIT"},
+			{"prepare: SELECT v FROM t WHERE id = 1"},
+		},
+		choices: []int{0, 0, 1},
+		want: []string{"s2: PREPARE (unnamed) AS SELECT v FROM t WHERE id = 1", "s2: <waiting ...>", "s1: COMMIT",
+			"s2: <... completed>", "s2: PREPARE 1 fields"},
 	},
 	{
 		// No lock: the process title never says "waiting" (LockWaits).

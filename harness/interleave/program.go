@@ -129,10 +129,13 @@ type Commuter interface {
 	Commute(a, b Statement) bool
 }
 
-// Statement is a statement at a gate.
+// Statement is a request at a gate. A batch (pgx.Conn.SendBatch: several
+// statements sent in one round trip, one step) lists its statements in
+// Batch, and its SQL is their texts joined by "; ".
 type Statement struct {
-	SQL  string
-	Args []any
+	SQL   string
+	Args  []any
+	Batch []Statement
 }
 
 // Schedule is what a Run sees of the engine during one schedule.

@@ -3,7 +3,6 @@ package interleave
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -114,30 +113,4 @@ type conn struct {
 	pg   *pgx.Conn
 	pid  uint32
 	gate *gate
-}
-
-// gate is a session connection's tracer: outside a schedule it lets every
-// statement through; during one it reports each statement and waits for
-// the grant.
-type gate struct {
-	session atomic.Pointer[Session]
-}
-
-// TraceQueryStart implements pgx.QueryTracer.
-func (g *gate) TraceQueryStart(ctx context.Context, c *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	if s := g.session.Load(); s != nil {
-		s.st.arrive(s, Statement{SQL: data.SQL, Args: data.Args}, "")
-		return context.WithValue(ctx, txBeforeKey{}, c.PgConn().TxStatus())
-	}
-	return ctx
-}
-
-type txBeforeKey struct{}
-
-// TraceQueryEnd implements pgx.QueryTracer.
-func (g *gate) TraceQueryEnd(ctx context.Context, c *pgx.Conn, data pgx.TraceQueryEndData) {
-	if s := g.session.Load(); s != nil {
-		before, _ := ctx.Value(txBeforeKey{}).(byte)
-		s.end(data.CommandTag.String(), before, c.PgConn().TxStatus(), data.Err)
-	}
 }

@@ -21,12 +21,7 @@ import (
 func TestSpeculationIsExact(t *testing.T) {
 	fast := engine(t, interleave.Config{StuckTimeout: 20 * time.Second})
 	exact := engine(t, interleave.Config{StuckTimeout: 20 * time.Second, Conservative: true})
-	cases := append(slices.Clone(fidelityCases), struct {
-		name     string
-		sessions [][]string
-		choices  []int
-		want     []string
-	}{
+	cases := append(slices.Clone(fidelityCases), fidelityCase{
 		name: "a three-session deadlock cycle",
 		sessions: [][]string{
 			{"BEGIN", "UPDATE t SET v = 1 WHERE id = 1", "UPDATE t SET v = 1 WHERE id = 2", "COMMIT"},

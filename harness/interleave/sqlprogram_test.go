@@ -82,7 +82,45 @@ func (r *sqlRun) Session(ctx context.Context, s *interleave.Session) error {
 }
 
 // query runs sql with the simple protocol and describes its rows or error.
+// Three prefixes send other kinds of request: "batch: A; B" sends A and B
+// in one batch, "copy t: ID V" copies the row (ID, V) into t, and
+// "prepare: SQL" prepares SQL (unnamed: prepared again every time).
 func query(ctx context.Context, conn *pgx.Conn, sql string) string {
+	switch {
+	case strings.HasPrefix(sql, "batch: "):
+		b := &pgx.Batch{}
+		for _, q := range strings.Split(strings.TrimPrefix(sql, "batch: "), "; ") {
+			b.Queue(q)
+		}
+		br := conn.SendBatch(ctx, b)
+		var tags []string
+		for range b.QueuedQueries {
+			tag, err := br.Exec()
+			if err != nil {
+				br.Close()
+				return "error " + err.Error()
+			}
+			tags = append(tags, tag.String())
+		}
+		if err := br.Close(); err != nil {
+			return "error " + err.Error()
+		}
+		return strings.Join(tags, ", ")
+	case strings.HasPrefix(sql, "copy t: "):
+		var id, v int32
+		fmt.Sscan(strings.TrimPrefix(sql, "copy t: "), &id, &v)
+		n, err := conn.CopyFrom(ctx, pgx.Identifier{"t"}, []string{"id", "v"}, pgx.CopyFromRows([][]any{{id, v}}))
+		if err != nil {
+			return "error " + err.Error()
+		}
+		return fmt.Sprintf("COPY %d", n)
+	case strings.HasPrefix(sql, "prepare: "):
+		sd, err := conn.Prepare(ctx, "", strings.TrimPrefix(sql, "prepare: "))
+		if err != nil {
+			return "error " + err.Error()
+		}
+		return fmt.Sprintf("PREPARE %d fields", len(sd.Fields))
+	}
 	rows, err := conn.Query(ctx, sql, pgx.QueryExecModeSimpleProtocol)
 	if err != nil {
 		return "error " + err.Error()

@@ -56,26 +56,39 @@ func (s *scheduler) flushPause() {
 }
 
 // describe is a step's line in the transcript: its SQL on one line and its
-// arguments. The SQL's line is made once per statement text (oneLine).
+// arguments, a batch's statements one after the other. The SQL's line is
+// made once per statement text (oneLine).
 func (e *Engine) describe(ev event) string {
 	if ev.label != "" {
 		return ev.label
 	}
-	sql, ok := e.oneLine[ev.stmt.SQL]
+	if len(ev.stmt.Batch) == 0 {
+		return e.describeStatement(ev.stmt)
+	}
+	lines := make([]string, len(ev.stmt.Batch))
+	for i, part := range ev.stmt.Batch {
+		lines[i] = e.describeStatement(part)
+	}
+	return strings.Join(lines, "; ")
+}
+
+// describeStatement is one statement's SQL on one line and its arguments.
+func (e *Engine) describeStatement(stmt Statement) string {
+	sql, ok := e.oneLine[stmt.SQL]
 	if !ok {
-		sql = strings.Join(strings.Fields(ev.stmt.SQL), " ")
+		sql = strings.Join(strings.Fields(stmt.SQL), " ")
 		if len(e.oneLine) < maxOneLine {
-			e.oneLine[ev.stmt.SQL] = sql
+			e.oneLine[stmt.SQL] = sql
 		}
 	}
 	var b strings.Builder
 	n := 0
-	for _, a := range ev.stmt.Args {
+	for _, a := range stmt.Args {
 		if _, isMode := a.(pgx.QueryExecMode); isMode { // pgx's own option, not a parameter
 			continue
 		}
 		if n++; n == 1 {
-			b.Grow(len(sql) + 16*len(ev.stmt.Args))
+			b.Grow(len(sql) + 16*len(stmt.Args))
 			b.WriteString(sql)
 			b.WriteString("  [")
 		} else {

@@ -2,8 +2,8 @@
 // is a scheduling point, exactly one statement moves at a time, and a run is
 // a pure function of (scenario, schedule).
 //
-// Each client has its own connection whose pgx QueryTracer stops the client
-// at the start of every statement (BEGIN and COMMIT included) until the
+// Each client has its own connection whose pgx tracer stops the client at
+// the start of every statement (BEGIN and COMMIT included) until the
 // scheduler grants it, so variant code stays plain pgx code. After each grant
 // the scheduler waits until every client is settled — at its next gate,
 // finished, asleep, or blocked on a lock, which it asks PostgreSQL the way the
