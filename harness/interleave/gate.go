@@ -49,7 +49,9 @@ func (g *gate) start(ctx context.Context, c *pgx.Conn, stmt Statement) context.C
 // note records a result inside a step: the last tag, the first error.
 func note(ctx context.Context, tag string, err error) {
 	if st, _ := ctx.Value(stepKey{}).(*step); st != nil {
-		st.tag = tag
+		if tag != "" {
+			st.tag = tag
+		}
 		if st.err == nil {
 			st.err = err
 		}
@@ -97,13 +99,9 @@ func (g *gate) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.TraceB
 }
 
 // TraceBatchEnd implements pgx.BatchTracer.
+// Its tag is the last statement's (TraceBatchQuery).
 func (g *gate) TraceBatchEnd(ctx context.Context, c *pgx.Conn, data pgx.TraceBatchEndData) {
-	st, _ := ctx.Value(stepKey{}).(*step)
-	tag := ""
-	if st != nil {
-		tag = st.tag
-	}
-	g.finish(ctx, c, tag, data.Err)
+	g.finish(ctx, c, "", data.Err)
 }
 
 // TraceCopyFromStart implements pgx.CopyFromTracer.
