@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strings"
 )
@@ -193,11 +192,39 @@ func (s State) Equal(t State) bool {
 		})
 }
 
-// Hash is consistent with Equal: equal states have equal hashes.
+// Hash is consistent with Equal: equal states have equal hashes. It is
+// FNV-1a over the fields Equal compares, each string ended by a zero byte
+// so that no two lists of names read alike; porcupine hashes every state
+// it reaches, so it makes no string first.
 func (s State) Hash() uint64 {
-	h := fnv.New64a()
-	fmt.Fprint(h, s.Describe())
-	return h.Sum64()
+	h := uint64(14695981039346656037)
+	addByte := func(b byte) { h = (h ^ uint64(b)) * 1099511628211 }
+	addString := func(v string) {
+		for i := 0; i < len(v); i++ {
+			addByte(v[i])
+		}
+		addByte(0)
+	}
+	addInt := func(v int64) {
+		for i := range 8 {
+			addByte(byte(v >> (8 * i)))
+		}
+	}
+	for _, w := range s.wallets {
+		addString(w.name)
+		addInt(w.amount)
+	}
+	for _, g := range s.groups {
+		addString(g.Name)
+		addInt(int64(g.Capacity))
+		addInt(g.Fee)
+		addInt(g.pot)
+		addInt(int64(len(g.members)))
+		for _, m := range g.members {
+			addString(m)
+		}
+	}
+	return h
 }
 
 // Describe renders s on one line, for porcupine's picture and for diffs:
