@@ -175,6 +175,10 @@ func (c *cluster) start(ctx context.Context) error {
 		// (BackendFreezer.LockWait): the engine reads it instead of
 		// asking the server about every statement that is slow to answer.
 		"-c", "update_process_title=on",
+		// Dynamic shared memory in files of the data directory, not in
+		// /dev/shm's name space: a postmaster killed (a crash test) leaves
+		// its segments behind, and they go with the directory.
+		"-c", "dynamic_shared_memory_type=mmap",
 	)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
