@@ -11,15 +11,11 @@ import (
 // TestClusterKeepsItsSharedMemoryInItsDirectory: the cluster's dynamic
 // shared memory is in files of its data directory — nothing in /dev/shm's
 // name space, where a killed postmaster (a crash test) would leave its
-// segments behind for good.
+// segments behind for good. (Watching /dev/shm itself would not do: an
+// initdb running beside the test, another package's, makes a segment
+// there for a moment to see whether it can.)
 func TestClusterKeepsItsSharedMemoryInItsDirectory(t *testing.T) {
-	before := posixSegments(t)
 	s := startTest(t, Options{})
-	for name := range posixSegments(t) {
-		if !before[name] {
-			t.Errorf("a segment appeared in /dev/shm while the cluster started: %s", name)
-		}
-	}
 	ctx := context.Background()
 	conn, err := s.Connect(ctx)
 	if err != nil {
@@ -39,21 +35,4 @@ func TestClusterKeepsItsSharedMemoryInItsDirectory(t *testing.T) {
 			t.Errorf("unexpected file %s in pg_dynshmem", seg.Name())
 		}
 	}
-}
-
-// posixSegments are the names of PostgreSQL's POSIX shared memory segments
-// in /dev/shm.
-func posixSegments(t *testing.T) map[string]bool {
-	t.Helper()
-	entries, err := os.ReadDir("/dev/shm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := map[string]bool{}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "PostgreSQL.") {
-			names[e.Name()] = true
-		}
-	}
-	return names
 }
