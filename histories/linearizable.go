@@ -16,8 +16,8 @@ import (
 // The search is first made without keeping partial linearizations (most
 // worlds are linearizable, and keeping them is most of the cost on a small
 // world); only an illegal world is searched again, keeping them, for its
-// explanation. porcupine takes the smallest explanation, so the second
-// search finds the same one whatever the first did.
+// explanation (explainIllegal), which therefore comes from a search made
+// exactly as before.
 func linearizable(ctx context.Context, m porcupine.Model, ops []porcupine.Operation, timeout time.Duration) (porcupine.CheckResult, porcupine.LinearizationInfo, error) {
 	if ctx.Done() != nil {
 		var stopped atomic.Bool
