@@ -23,7 +23,8 @@ func startTest(t *testing.T, opts Options) *Server {
 	return s
 }
 
-func queryInt(t *testing.T, s *Server, sql string) int64 {
+// queryOne runs sql on a connection of its own and returns its one value.
+func queryOne[T any](t *testing.T, s *Server, sql string) T {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := s.Connect(ctx)
@@ -31,11 +32,11 @@ func queryInt(t *testing.T, s *Server, sql string) int64 {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	var n int64
-	if err := conn.QueryRow(ctx, sql).Scan(&n); err != nil {
+	var v T
+	if err := conn.QueryRow(ctx, sql).Scan(&v); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
-	return n
+	return v
 }
 
 func exec1(t *testing.T, s *Server, sql string) {
@@ -71,7 +72,7 @@ func assertGone(t *testing.T, root, data string) {
 
 func TestStartRunsARealServerAndStopLeavesNothing(t *testing.T) {
 	s := startTest(t, Options{})
-	if got := queryInt(t, s, "SELECT 41 + 1"); got != 42 {
+	if got := queryOne[int64](t, s, "SELECT 41 + 1"); got != 42 {
 		t.Errorf("got %d, want 42", got)
 	}
 	if !strings.HasPrefix(s.Version(), "1") || !s.Embedded() {
@@ -106,7 +107,7 @@ func TestCrashAndRestartKeepCommittedData(t *testing.T) {
 	if err := s.Restart(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := queryInt(t, s, "SELECT sum(n) FROM survivors"), int64(5050); got != want {
+	if got, want := queryOne[int64](t, s, "SELECT sum(n) FROM survivors"), int64(5050); got != want {
 		t.Errorf("after crash and restart: got %d, want %d", got, want)
 	}
 }
@@ -117,7 +118,7 @@ func TestTwoClustersRunAtOnce(t *testing.T) {
 		t.Fatalf("both clusters listen in %s", a.ConnConfig().Host)
 	}
 	exec1(t, a, "CREATE TABLE only_in_a ()")
-	if got := queryInt(t, b, "SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_a'"); got != 0 {
+	if got := queryOne[int64](t, b, "SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_a'"); got != 0 {
 		t.Errorf("a table made in cluster a is visible in cluster b")
 	}
 }

@@ -58,7 +58,7 @@ func TestAnotherOSUserCannotConnect(t *testing.T) {
 			t.Errorf("over %s, another OS user ran SQL on the embedded cluster as %s:\n%s", name, superuser, out)
 		}
 	}
-	if got := queryInt(t, s, "SELECT 1"); got != 1 {
+	if got := queryOne[int64](t, s, "SELECT 1"); got != 1 {
 		t.Errorf("the harness itself cannot query its cluster")
 	}
 	hba, err := os.ReadFile(filepath.Join(s.DataDir(), "pg_hba.conf"))

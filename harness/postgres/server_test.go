@@ -19,7 +19,7 @@ func userServer(t *testing.T) (dsn string, cluster *Server) {
 }
 
 func countDatabases(t *testing.T, s *Server, name string) int64 {
-	return queryInt(t, s, "SELECT count(*) FROM pg_database WHERE datname = '"+name+"'")
+	return queryOne[int64](t, s, "SELECT count(*) FROM pg_database WHERE datname = '"+name+"'")
 }
 
 func TestDSNGetsItsOwnDatabaseAndDropsIt(t *testing.T) {

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,16 +15,7 @@ import (
 // there for a moment to see whether it can.)
 func TestClusterKeepsItsSharedMemoryInItsDirectory(t *testing.T) {
 	s := startTest(t, Options{})
-	ctx := context.Background()
-	conn, err := s.Connect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var kind string
-	if err := conn.QueryRow(ctx, "SHOW dynamic_shared_memory_type").Scan(&kind); err != nil {
-		t.Fatal(err)
-	}
+	kind := queryOne[string](t, s, "SHOW dynamic_shared_memory_type")
 	segments, err := os.ReadDir(filepath.Join(s.DataDir(), "pg_dynshmem"))
 	if kind != "mmap" || err != nil || len(segments) == 0 {
 		t.Errorf("dynamic shared memory: %s, %d segments in the data directory (%v); want mmap, in it", kind, len(segments), err)
