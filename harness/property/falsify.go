@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 )
@@ -35,8 +36,12 @@ type Options struct {
 // A run depends on the seed and nothing else: Falsify neither replays nor
 // writes rapid's fail files (testdata/rapid/), which rapid.Check replays
 // before drawing anything — a test that passes because of a file left by an
-// earlier run passes nowhere else. It sets rapid's flags for the duration of
-// the run, so Falsify runs must not overlap.
+// earlier run passes nowhere else. Nor does it let rapid stop shrinking at
+// -rapid.shrinktime (30 s by default): on a slow machine that clock cut a
+// 15-call failure short of the two calls a fast one reached. An interrupted
+// run still ends at once, as every draw then fails without a round trip.
+// It sets rapid's flags for the duration of the run, so Falsify runs must
+// not overlap.
 func Falsify(name string, opts Options, prop func(*rapid.T)) Falsification {
 	// rapid asks testing.Short(), which panics outside a test binary (the
 	// CLI) unless the testing flags are registered and the command line
@@ -46,6 +51,7 @@ func Falsify(name string, opts Options, prop func(*rapid.T)) Falsification {
 		flag.CommandLine.Parse(nil)
 	}
 	defer setFlag("rapid.nofailfile", "true")()
+	defer setFlag("rapid.shrinktime", unboundedShrink.String())()
 	if opts.Seed != 0 {
 		defer setFlag("rapid.seed", fmt.Sprint(opts.Seed))()
 	}
@@ -67,6 +73,10 @@ func Falsify(name string, opts Options, prop func(*rapid.T)) Falsification {
 }
 
 var falsifyRuns atomic.Int64
+
+// unboundedShrink is as long as rapid lets any run take (it stops a run that
+// is not a test's 24 hours after it started).
+const unboundedShrink = 24 * time.Hour
 
 // setFlag sets one of rapid's command-line flags and returns what restores it.
 func setFlag(name, value string) (restore func()) {
