@@ -27,6 +27,7 @@ type gateStatus struct {
 	last     time.Time // the last line printed
 	stop     chan struct{}
 	done     chan struct{}
+	closed   sync.Once
 }
 
 func newGateStatus(out *os.File, p *verify.Progress) *gateStatus {
@@ -46,13 +47,15 @@ func (s *gateStatus) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// Close stops the status line and clears it.
+// Close stops the status line and clears it; later calls do nothing.
 func (s *gateStatus) Close() {
-	close(s.stop)
-	<-s.done
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clear()
+	s.closed.Do(func() {
+		close(s.stop)
+		<-s.done
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.clear()
+	})
 }
 
 func (s *gateStatus) loop() {

@@ -119,17 +119,18 @@ func runVerify(ctx context.Context, args []string) error {
 	if *asJSON {
 		log = os.Stderr
 	}
-	// A first line before the server starts: a CI log shows the gate alive
-	// from its first second.
-	fmt.Fprintf(log, "jbcheck verify: %d variants, seed %d%s%s\n", len(ordered), *seed, map[bool]string{true: ", quick"}[*quick], shardNote(sh))
+	// A first line before the server starts, and heartbeats while it
+	// starts: a CI log shows the gate alive from its first second.
+	progress := &verify.Progress{}
+	status := newGateStatus(log, progress)
+	defer status.Close()
+	fmt.Fprintf(status, "jbcheck verify: %d variants, seed %d%s%s\n", len(ordered), *seed, map[bool]string{true: ", quick"}[*quick], shardNote(sh))
 	server, err := startServer(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer stopServer(server)
-	fmt.Fprintf(log, "on %s\n", server)
-	progress := &verify.Progress{}
-	status := newGateStatus(log, progress)
+	fmt.Fprintf(status, "on %s\n", server)
 	g, err := verify.Run(ctx, verify.Options{Server: server, Variants: ordered, Quick: *quick, Seed: *seed, Lanes: *parallel, Out: *out, Log: status, Progress: progress,
 		Shard: sh, Version: versionLine()})
 	status.Close()
