@@ -61,7 +61,9 @@ func TestPauseTimesCallsOutAndResumes(t *testing.T) {
 	defer resume()
 	paused := make(chan error, 1)
 	go func() {
-		paused <- lookup(t, "pause").Inject(pctx, fault.Target{Server: server})
+		// A pause far longer than the test: only resume() ends it, so a
+		// stall of the test on a loaded machine cannot end it early.
+		paused <- fault.Pause{For: time.Hour}.Inject(pctx, fault.Target{Server: server})
 	}()
 	// Once the session's backend is stopped (the postmaster is first).
 	for i := 0; !slices.Contains(postgres.Stopped(server.DataDir()), int(conn.PgConn().PID())); i++ {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -27,7 +26,6 @@ func TestMain(m *testing.M) {
 // fixture is a command with a known way of failing:
 //
 //	two          fails in one of two ways, with run-specific numbers, times and paths
-//	hang         starts a grandchild, writes its pid to $PIDFILE, and hangs
 func fixture(mode string) int {
 	index, _ := strconv.Atoi(os.Getenv(RunIndexEnv))
 	switch {
@@ -43,11 +41,6 @@ func fixture(mode string) int {
 			fmt.Printf("balance check\nError: timeout waiting for balance %d after %dms\n", index*7, index*13)
 		}
 		return 1
-	case mode == "hang":
-		child := exec.Command("sleep", "300")
-		child.Start()
-		os.WriteFile(os.Getenv("PIDFILE"), []byte(strconv.Itoa(child.Process.Pid)), 0o644)
-		time.Sleep(time.Hour)
 	}
 	return 2
 }
@@ -117,18 +110,25 @@ func TestTwoFailureMessagesMakeTwoClusters(t *testing.T) {
 	}
 }
 
+// TestAHangingRunIsKilledWithItsChildren: a run that outlives the timeout
+// is killed with the child it started. The command is a shell, which starts
+// its child and writes the pid in milliseconds even on a loaded machine.
 func TestAHangingRunIsKilledWithItsChildren(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	t.Setenv("PIDFILE", pidFile)
-	rep := measure(t, "hang", Config{Runs: 1, Parallel: 1, Timeout: 500 * time.Millisecond})
-	if rep.Failures != 1 || rep.Details[0].Kind != "timeout" || rep.Clusters[0].Signature != "timeout after 500ms" {
+	rep, err := Measure(context.Background(), Config{Runs: 1, Parallel: 1, Timeout: time.Second,
+		Command: []string{"sh", "-c", `sleep 300 & echo $! > "$PIDFILE"; exec sleep 3600`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failures != 1 || rep.Details[0].Kind != "timeout" || rep.Clusters[0].Signature != "timeout after 1s" {
 		t.Fatalf("got %+v, want one timeout", rep.Details)
 	}
 	b, err := os.ReadFile(pidFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, _ := strconv.Atoi(string(b))
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 	deadline := time.Now().Add(5 * time.Second)
 	for syscall.Kill(pid, 0) == nil {
 		if state, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); strings.Contains(string(state), ") Z ") {

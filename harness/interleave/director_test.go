@@ -43,7 +43,7 @@ func TestDirectorWaitsForABlockedSessionAsASpecPermutationDoes(t *testing.T) {
 	e := engine(t, interleave.Config{StuckTimeout: 20 * time.Second})
 	p := &sqlProgram{setup: table, sessions: [][]string{
 		{"BEGIN", "LOCK TABLE t IN ACCESS EXCLUSIVE MODE", "COMMIT"},
-		{"SET lock_timeout = '50ms'", "SELECT v FROM t WHERE id = 1", "SELECT 1"},
+		{"SET lock_timeout = '1s'", "SELECT v FROM t WHERE id = 1", "SELECT 1"},
 	}}
 	d := &order{next: []int{0, 0, 1, 1, 1, 0}}
 	res, err := e.Run(context.Background(), p, d)

@@ -51,7 +51,7 @@ setup { BEGIN; }
 step s1u { UPDATE t SET id = 1; }
 step s1c { COMMIT; }
 session s2
-step s2u { SET lock_timeout = '200ms'; UPDATE t SET id = 1; }
+step s2u { SET lock_timeout = '1s'; UPDATE t SET id = 1; }
 step s2r { SELECT id FROM t; }
 permutation s1u s2u s2r s1c
 `, false},

@@ -206,8 +206,7 @@ func TestServerFaultsAreRefusedOnADSNServer(t *testing.T) {
 // run still ends with quiescent final audits that hold.
 func TestAnInterruptedFaultyRunEndsCleanly(t *testing.T) {
 	v, _ := protocol.Lookup("async-watermark")
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
-	defer cancel()
+	ctx, progress := interruptMidRun(t, 3) // 0.6 s of a fault every 0.1 s
 	path := filepath.Join(t.TempDir(), "history.jsonl")
 	f, err := os.Create(path)
 	if err != nil {
@@ -215,7 +214,7 @@ func TestAnInterruptedFaultyRunEndsCleanly(t *testing.T) {
 	}
 	defer f.Close()
 	summary, err := stress.Run(ctx, stress.Config{Server: pgtest.Server(t), Variant: v, Clients: 4, Worlds: 2, Duration: time.Hour, Seed: 5,
-		Faults: allFaults(t), FaultInterval: 100 * time.Millisecond, History: f})
+		Faults: allFaults(t), FaultInterval: 100 * time.Millisecond, History: f, Progress: progress})
 	if err != nil {
 		t.Fatal(err)
 	}

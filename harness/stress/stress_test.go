@@ -59,6 +59,21 @@ func runAndCheck(t *testing.T, ctx context.Context, cfg stress.Config) (stress.S
 	return summary, verdict
 }
 
+// interruptMidRun returns a context for stress.Run and the Progress that
+// cancels it at the first report, from the reports-th on (reports come
+// every 200 ms once the clients run), that counts an operation done: the
+// interrupt lands mid-run however long the set-up took on a loaded machine.
+func interruptMidRun(t *testing.T, reports int) (context.Context, func(done int64)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	seen := 0
+	return ctx, func(done int64) {
+		if seen++; seen >= reports && done > 0 {
+			cancel()
+		}
+	}
+}
+
 // runAndRead is runAndCheck that returns the history read back too.
 func runAndRead(t *testing.T, ctx context.Context, cfg stress.Config) (stress.Summary, *histories.History, histories.Verdict) {
 	t.Helper()
@@ -116,9 +131,8 @@ func TestBurstsRaiseNoFalseAlarm(t *testing.T) {
 // at a burst's gate or in its calls; the run still ends, with its audits.
 func TestAnInterruptedRunWithBurstsEnds(t *testing.T) {
 	v, _ := protocol.Lookup("locking")
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	summary, verdict := runAndCheck(t, ctx, stress.Config{Variant: v, Clients: 4, Worlds: 1, Duration: time.Hour, Seed: 3, BurstEvery: time.Millisecond})
+	ctx, progress := interruptMidRun(t, 1)
+	summary, verdict := runAndCheck(t, ctx, stress.Config{Variant: v, Clients: 4, Worlds: 1, Duration: time.Hour, Seed: 3, BurstEvery: time.Millisecond, Progress: progress})
 	if !verdict.Passed() || summary.Bursts == 0 {
 		t.Errorf("after an interrupt: %d operations, %d bursts, statuses %v, findings %+v", summary.Ops, summary.Bursts, verdict.Statuses, verdict.Findings)
 	}
@@ -152,9 +166,8 @@ func TestBugVariantsAreCaught(t *testing.T) {
 
 func TestAnInterruptedRunStillEndsWithAudits(t *testing.T) {
 	v, _ := protocol.Lookup("async-watermark")
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	summary, verdict := runAndCheck(t, ctx, stress.Config{Variant: v, Clients: 4, Worlds: 2, Duration: time.Hour, Seed: 3})
+	ctx, progress := interruptMidRun(t, 1)
+	summary, verdict := runAndCheck(t, ctx, stress.Config{Variant: v, Clients: 4, Worlds: 2, Duration: time.Hour, Seed: 3, Progress: progress})
 	if !verdict.Passed() || !summary.Quiescent || summary.Ops == 0 {
 		t.Errorf("after an interrupt: %d operations, quiescent %v, statuses %v, findings %+v", summary.Ops, summary.Quiescent, verdict.Statuses, verdict.Findings)
 	}
