@@ -2,7 +2,6 @@ package property_test
 
 import (
 	"context"
-	"flag"
 	"os"
 	"testing"
 
@@ -57,7 +56,7 @@ func (keepsTheFee) Leave(ctx context.Context, conn *pgx.Conn, world int64, user,
 func TestPropertyDifferentialShrinksABug(t *testing.T) {
 	var v protocol.Variant = keepsTheFee{}
 	conn := pgtest.Connect(t, v)
-	setFlag(t, "rapid.shrinktime", "1ms")
+	defer property.SetFlag("rapid.shrinktime", "1ms")()
 	var minimal []model.Input
 	got := property.Falsify(t.Name(), property.Options{Seed: 1}, property.Differential(context.Background(), conn, v, func(calls []model.Input) {
 		minimal = calls
@@ -69,19 +68,6 @@ func TestPropertyDifferentialShrinksABug(t *testing.T) {
 	if n < 2 || n > 3 || minimal[n-2].Op != model.OpJoin || minimal[n-1].Op != model.OpLeave {
 		t.Errorf("shrunk to %v, want at most 3 calls ending with join, leave\nrapid said:\n%s", minimal, got.Report)
 	}
-}
-
-// setFlag sets a command-line flag for the rest of the test.
-func setFlag(t *testing.T, name, value string) {
-	f := flag.Lookup(name)
-	if f == nil {
-		t.Fatalf("no flag %s", name)
-	}
-	old := f.Value.String()
-	if err := f.Value.Set(value); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Value.Set(old) })
 }
 
 // TestFalsifyStopsSoonWhenInterrupted: Falsify lets rapid shrink for as
