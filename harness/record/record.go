@@ -125,7 +125,9 @@ func (r *Recorder) Counts() (ok, fail, info int64) {
 
 // Classify decides what an operation's error says about whether it happened.
 //   - nil: it happened (ok).
-//   - nothing was sent to the server (pgconn.SafeToRetry), or the server
+//   - nothing was sent to the server (pgconn.SafeToRetry: pgx means the
+//     last statement; a caller whose call sent earlier ones wraps the error
+//     so that it is not safe to retry, as stress does), or the server
 //     rolled the transaction back — a serialization failure (40001), a
 //     deadlock (40P01) or an integrity violation (class 23), after which
 //     every variant's transaction is rolled back: it surely did not (fail).

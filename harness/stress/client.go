@@ -32,7 +32,7 @@ type clientRun struct {
 	bursts   *bursts
 
 	conn  *pgx.Conn
-	link  *fault.Link // under conn (nil without faults)
+	link  *fault.Link // under conn
 	sess  *session    // conn as the nemesis sees it
 	calls int
 }
@@ -133,24 +133,26 @@ func (c *clientRun) call(ctx context.Context, in model.Input) error {
 
 // attempt sends the call once, within the per-call deadline.
 func (c *clientRun) attempt(ctx context.Context, in model.Input) (model.Output, error) {
-	var sent int64
-	if c.link != nil {
-		sent = c.link.Sent()
-	}
+	sent := c.link.Sent()
 	opCtx, cancel := context.WithTimeout(ctx, c.cfg.OpTimeout)
 	defer cancel()
 	out, err := protocol.Apply(opCtx, c.cfg.Variant, c.conn, in)
-	if err != nil && c.link != nil && c.link.Sent() > sent && pgconn.SafeToRetry(err) {
-		// pgx says "conn closed", safe to retry, when a connection breaks
-		// while it awaits the reply to a simple-protocol statement (a
-		// COMMIT): the request was sent, so the call may have happened.
+	if err != nil && c.link.Sent() > sent && pgconn.SafeToRetry(err) {
+		// pgx's "safe to retry" speaks of the last statement only. A call
+		// that sent anything may have happened all the same: pgx says
+		// "conn closed" when a connection breaks while it awaits the
+		// reply to a simple-protocol statement (a COMMIT); and a call's
+		// later statement that never went out (its context cancelled, its
+		// connection closed) may follow an earlier one that committed —
+		// async-watermark's wait for the worker after its transaction, a
+		// transaction split into autocommit statements.
 		err = sentError{err}
 	}
 	return out, err
 }
 
-// sentError is an error pgx calls safe to retry for a call whose request
-// reached the connection: it is not.
+// sentError is an error pgx calls safe to retry for a call that sent
+// something to the server: it is not.
 type sentError struct{ err error }
 
 func (e sentError) Error() string     { return e.err.Error() }

@@ -146,9 +146,10 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	connect := func(ctx context.Context) (*pgx.Conn, error) {
 		c := cfg.Server.ConnConfig()
 		protocol.ConfigureClient(c, cfg.Variant, protocol.SchemaName(cfg.Variant))
-		if faulty {
-			fault.Dial(c, nil) // so that a reply can be lost: fault.LinkOf finds the link
-		}
+		// Every client's connection is a Link: it counts what a call sent,
+		// which Classify needs (attempt), and with faults a reply can be
+		// lost through it (fault.LinkOf finds it).
+		fault.Dial(c, nil)
 		return pgx.ConnectConfig(ctx, c)
 	}
 	// A harness connection: not the variant's isolation.

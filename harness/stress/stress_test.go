@@ -14,11 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"jbcheck.dev/jbcheck/harness/pgtest"
 	"jbcheck.dev/jbcheck/harness/postgres"
 	"jbcheck.dev/jbcheck/harness/protocol"
 	"jbcheck.dev/jbcheck/harness/stress"
+	"jbcheck.dev/jbcheck/harness/workload"
 	"jbcheck.dev/jbcheck/histories"
+	"jbcheck.dev/jbcheck/model"
 )
 
 // childEnv makes the test binary a child that runs a stress run into the
@@ -240,5 +244,49 @@ func countLines(path string) int {
 		if strings.HasSuffix(line, "\n") {
 			n++
 		}
+	}
+}
+
+// commitsThenErrs is locking whose deposit commits and then fails with an
+// error pgx calls safe to retry — a statement that never went out, as
+// async-watermark's wait for its worker sends after an interrupted commit.
+type commitsThenErrs struct{ protocol.Locking }
+
+func (commitsThenErrs) Info() protocol.Info {
+	return protocol.Info{Name: "test-commits-then-errs", Summary: "a deposit that commits, then errs before its next statement goes out"}
+}
+
+func (v commitsThenErrs) Deposit(ctx context.Context, conn *pgx.Conn, world int64, user string, amount int64) error {
+	if err := v.Locking.Deposit(ctx, conn, world, user, amount); err != nil {
+		return err
+	}
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := conn.Exec(done, "SELECT 1")
+	return err
+}
+
+// TestACallThatCommittedBeforeItsErrorMayHaveHappened: an error pgx calls
+// safe to retry says the call's last statement never went out, not that
+// nothing before it committed. Every deposit here commits and then errs
+// so: each must be recorded as info (it may have happened), never as a
+// fail, and the history must linearize.
+func TestACallThatCommittedBeforeItsErrorMayHaveHappened(t *testing.T) {
+	summary, h, verdict := runAndRead(t, context.Background(), stress.Config{Variant: commitsThenErrs{}, Clients: 2, Worlds: 1, Ops: 40, Seed: 1,
+		Mix: workload.Mix{model.OpDeposit: 1, model.OpBalance: 1}})
+	var fails, infos int
+	for _, e := range h.Events {
+		switch e.Type {
+		case histories.Fail:
+			fails++
+		case histories.Info:
+			infos++
+		}
+	}
+	if fails > 0 || infos == 0 || summary.Ops != 40 {
+		t.Errorf("%d operations: %d fail, %d info; want the deposits info, none fail", summary.Ops, fails, infos)
+	}
+	if !verdict.Passed() {
+		t.Errorf("statuses %v, findings %+v", verdict.Statuses, verdict.Findings)
 	}
 }
